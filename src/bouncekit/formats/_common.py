@@ -1,0 +1,229 @@
+"""Pieces every format decoder uses: DSN field reading, diagnostic cleaning, text scanning.
+
+Decoders differ in where they find the recipient and the server's words; what they do with
+them afterwards is the same, and lives here once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .. import addresses, codes
+from ..mail import Mail, unfold
+from ..model import Evidence, Group
+
+# "host mx.example.com[192.0.2.1] said:" and friends: the wrapping around the server's words.
+_HOST_SAID = re.compile(
+    r"""(?ix)
+    (?:^|\s)(?:remote\ )?host\s+\[?([\w.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})\]?
+    (?:\s*\[[^\]]*\])?\s*(?:\([^)]*\))?\s*(?:said|says|replied|responded)\s*:?\s*
+    """,
+)
+_IN_REPLY_TO = re.compile(
+    r"(?i)\(?\s*in reply to\s+(?:end of\s+)?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|RSET|QUIT|"
+    r"end of data|the end of data|message data|RCPT|MAIL|AUTH|STARTTLS)\b[^)]*\)?\.?\s*$"
+)
+_COMMAND_WORDS = (
+    ("RCPT", re.compile(r"(?i)\bRCPT(?:\s+TO)?\b")),
+    ("MAIL", re.compile(r"(?i)\bMAIL\s+FROM\b")),
+    ("DATA", re.compile(r"(?i)\b(?:end of )?DATA\b")),
+    ("HELO", re.compile(r"(?i)\b(?:HELO|EHLO)\b")),
+)
+_DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local)\s*;\s*")
+
+# Role accounts that bounces name (for contact) but that are never the failed recipient.
+ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mail-daemon", "abuse", "hostmaster",
+                             "webmaster", "noc", "root", "double-bounce", "bounce", "bounces", "nobody",
+                             "no-reply", "noreply", "daemon"})
+
+
+def command_of(text: str) -> str | None:
+    """The SMTP command a text says the refusal answered ("... after RCPT TO:", "in reply to DATA")."""
+    m = _IN_REPLY_TO.search(text)
+    if m:
+        return _canonical_command(m.group(1))
+    lower = text.lower()
+    for marker in ("after rcpt to", "after mail from", "after end of data", "after data", "after helo",
+                   "after ehlo", "after initial connection", "after pipelined", "response to rcpt",
+                   "rcpt to response", "for rcpt to"):
+        if marker in lower:
+            return _canonical_command(marker.replace("after ", "").replace("response to ", "")
+                                      .replace(" response", "").replace("for ", ""))
+    return None
+
+
+def _canonical_command(word: str) -> str:
+    w = word.upper()
+    if "RCPT" in w:
+        return "RCPT"
+    if "MAIL" in w:
+        return "MAIL"
+    if "DATA" in w or "MESSAGE" in w or "PIPELINED" in w:
+        return "DATA"
+    if "HELO" in w or "EHLO" in w:
+        return "HELO"
+    if "CONNECTION" in w:
+        return "CONN"
+    return w.split()[0]
+
+
+def clean_diagnostic(text: str) -> tuple[str, str | None]:
+    """The server's words without the wrapping; returns (diagnostic, remote host or None)."""
+    text = unfold(text)
+    text = _DIAG_TYPE.sub("", text)
+    host = None
+    m = _HOST_SAID.search(text)
+    if m:
+        host = m.group(1).lower()
+        text = text[m.end():]
+    text = _IN_REPLY_TO.sub("", text).strip()
+    return text, host
+
+
+def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None = None,
+             reply_code: str | None = None, action: str | None = None, remote_mta: str | None = None,
+             command: str | None = None, hint: Group | None = None, clean: bool = True) -> Evidence:
+    """Build an Evidence, reading codes, command and host out of the diagnostic where not given."""
+    if clean:
+        command = command or command_of(diagnostic)
+        diagnostic, host = clean_diagnostic(diagnostic)
+        remote_mta = remote_mta or host
+    found_status = codes.find_status(diagnostic)
+    # A specific code in the server's words beats a generic one in a Status field (5.0.0 vs 5.1.1).
+    if not status or (found_status and status.endswith(".0.0") and not found_status.endswith(".0.0")
+                      and found_status[0] == status[0]):
+        status = found_status or status
+    reply_code = reply_code or codes.find_reply_code(diagnostic)
+    if not action:
+        first = (status or reply_code or "5")[0]
+        action = "delayed" if first == "4" else ("delivered" if first == "2" else "failed")
+    return Evidence(recipient=recipient, action=action, status=status, reply_code=reply_code,
+                    diagnostic=diagnostic, remote_mta=remote_mta, command=command, hint=hint)
+
+
+def _field_value(value: str | None) -> str:
+    """The part of a DSN field after its type: "rfc822; a@b" -> "a@b", "dns; mx" -> "mx"."""
+    if not value:
+        return ""
+    _, sep, rest = value.partition(";")
+    return (rest if sep else value).strip()
+
+
+_ACTIONS = {"failed": "failed", "failure": "failed", "fail": "failed", "delayed": "delayed", "delay": "delayed",
+            "delivered": "delivered", "relayed": "relayed", "expanded": "expanded", "deliverable": "delivered"}
+
+
+def dsn_evidence(mail: Mail) -> list[Evidence]:
+    """Per-recipient Evidence from RFC 3464 / RFC 6533 delivery-status blocks."""
+    out: list[Evidence] = []
+    for block in mail.status_blocks:
+        raw = block.get("final-recipient") or block.get("original-recipient") or block.get("x-actual-recipient")
+        if not raw:
+            continue
+        recipient = addresses.normalize(_field_value(raw)) or addresses.normalize(raw)
+        if recipient is None and block.get("original-recipient"):
+            recipient = addresses.normalize(_field_value(block["original-recipient"]))
+        status_field = block.get("status", "")
+        status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
+        action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
+        diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
+        remote = _field_value(block.get("remote-mta")).strip("[]").lower() or None
+        out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
+    return out
+
+
+def reporting_mta(mail: Mail) -> str | None:
+    """The Reporting-MTA of the first DSN block, if any."""
+    for block in mail.status_blocks:
+        if "reporting-mta" in block:
+            return _field_value(block["reporting-mta"]).lower() or None
+    return None
+
+
+def sender_addresses(mail: Mail) -> set[str]:
+    """Addresses that are the bounce's own parties (never the failed recipient), lower-cased."""
+    out = set()
+    for name in ("From", "To", "Return-Path", "Reply-To", "Sender", "Delivered-To"):
+        for value in mail.headers(name):
+            out.update(a.lower() for a in addresses.find_addresses(value))
+    return out
+
+
+def is_role(address: str) -> bool:
+    """True for postmaster, mailer-daemon and other role accounts."""
+    return address.split("@", 1)[0].lower() in ROLE_LOCALPARTS
+
+
+# A quoted header of the returned message inside the explanation: its addresses are not recipients
+# (except a quoted To/Cc, which the decoders that trust it read on purpose).
+_QUOTED_HEADER = re.compile(
+    r"(?i)^\s*>?\s*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|in-reply-to|references|"
+    r"list-[\w-]+|errors-to|delivered-to|x-[\w-]+|received|subject|date|resent-[\w-]+|envelope-from|"
+    r"dkim-signature|authentication-results|arc-[\w-]+)\s*:"
+)
+_ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
+
+
+def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
+    """Recipients and their diagnostics from a free-text bounce explanation.
+
+    Each address (not one of ``exclude``, not a role account) is taken with the words that
+    explain it: the rest of its line and the indented/continued lines under it, or, when the
+    address stands alone with nothing under it, the paragraph before it.
+    """
+    excluded = {e.lower() for e in exclude}
+    lines = text.splitlines()
+    found: dict[str, Evidence] = {}
+    for i, line in enumerate(lines):
+        if "@" not in line or _QUOTED_HEADER.match(line):
+            continue
+        for addr in addresses.find_addresses(line):
+            key = addr.lower()
+            if key in excluded or key in found or is_role(addr):
+                continue
+            diag_lines = [line]
+            for nxt in lines[i + 1:i + 12]:
+                if not nxt.strip():
+                    break
+                if "@" in nxt and _ADDR_LINE_ONLY.match(nxt) and addresses.find_addresses(nxt):
+                    break
+                diag_lines.append(nxt)
+            diag = " ".join(x.strip() for x in diag_lines)
+            diag = diag.replace(addr, " ", 1) if _ADDR_LINE_ONLY.match(line) else diag
+            if not codes.find_reply_code(diag) and not codes.find_status(diag) and len(diag.strip(" <>:")) < 8:
+                # the address stands alone: its explanation is the paragraph before it
+                before = []
+                for prev in reversed(lines[max(0, i - 8):i]):
+                    if not prev.strip():
+                        if before:
+                            break
+                        continue
+                    before.insert(0, prev)
+                diag = " ".join(x.strip() for x in before) + " " + diag
+            found[key] = evidence(addr, diag.strip(" :"))
+    return list(found.values())
+
+
+_BOUNCE_SUBJECT = re.compile(
+    r"""(?ix)
+      undeliver|undelivered|not\ delivered|non[- ]?deliver|delivery\ (?:status|fail|notification|problem|report)
+    | returned\ mail|mail\ delivery|delivery\ has\ failed|failure\ notice|could\ not\ be\ delivered
+    | failed\ delivery|delivery\ failure|returned\ to\ sender|warning:\ could\ not\ send|mail\ system\ error
+    | nondeliverable|nicht\ zustellbar|unzustellbar|non\ recapitabile|non\ remis|no\ entregado
+    | échec|echec|message\ not\ delivered|rejected|bounce|error\ sending|permanent\ error|unable\ to\ deliver
+    | could\ not\ send|delayed\ mail|delivery\ delayed|mail\ could\ not|problem\ delivering|被退回|退信
+    | 配信(?:エラー|不能|失敗)|送信エラー|エラー|не\ доставлено|недоставлен
+    """
+)
+_DAEMON_SENDER = re.compile(r"(?i)mailer-daemon|postmaster|mail delivery|mail-daemon|mailerdaemon|"
+                            r"maildelivery|delivery[- ]?subsystem|mail administrator|"
+                            r"double-bounce|bounce|MAILER_DAEMON|noreply-dmarc|daemon@")
+
+
+def looks_like_bounce(mail: Mail) -> bool:
+    """A cheap guess whether a message reports a delivery failure (null sender, daemon, subject)."""
+    if _DAEMON_SENDER.search(mail.sender) or _BOUNCE_SUBJECT.search(mail.subject):
+        return True
+    return_path = mail.header("Return-Path").strip()
+    return return_path in ("<>", "") and bool(mail.header("Return-Path")) and "multipart/report" in mail.content_type

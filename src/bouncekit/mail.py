@@ -1,0 +1,287 @@
+"""A bounce message, loaded leniently, with the views format decoders need.
+
+:class:`Mail` wraps a stdlib :class:`email.message.Message` and computes, on first use and once,
+the decoded headers, the human-readable text, the RFC 3464 field blocks and the quoted original
+message. Decoders call these instead of walking MIME themselves, so every decoder sees the same,
+charset-decoded text and the work is not done twice.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.policy
+import re
+from email.message import Message
+from functools import cached_property
+
+# Where the human-readable part of a non-MIME bounce stops and the returned message begins.
+_ORIGINAL_MARKERS = re.compile(
+    r"""(?imx)^[ \t>]*(?:
+        -+\s*(?:the\ )?original\ message
+      | -+\s*(?:this\ is\ a\ copy|below\ this\ line\ is\ a\ copy|a\ copy\ of\ the\ original)
+      | -+\s*returned\ message
+      | -+\s*message\ header\ follows
+      | -+\s*unsent\ message\ follows
+      | -+\s*(?:start\ of\ )?returned\ (?:mail|content)
+      | -+\s*original\ message\ (?:follows|header)
+      | -+\s*the\ header\ of\ the\ original\ message
+      | ={3,}\s*(?:original|returned)
+      | original\ message\ follows
+      | --- below\ this\ line
+      | \s*-+\ ?Original\ message\ text
+      | \ *-+\ *Message\ text\ follows
+      | \ *---\ *Headers\ Follow
+      | \s*(?:Your\ )?(?:original\ )?message\ (?:headers\ )?(?:follows?|was|is\ included)
+    )""",
+)
+
+_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
+
+_ESC_JIS = "\x1b$B"
+
+
+def decode_header(value: str | email.header.Header | None) -> str:
+    """A header value as text: RFC 2047 words decoded, folding removed. Never raises."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        value = str(value)
+    try:
+        if "=?" in value:
+            parts = []
+            for chunk, charset in email.header.decode_header(value):
+                if isinstance(chunk, bytes):
+                    parts.append(decode_bytes(chunk, charset))
+                else:
+                    parts.append(chunk)
+            value = "".join(parts)
+    except Exception:  # a broken encoded word: keep the raw text
+        pass
+    return unfold(value)
+
+
+def unfold(text: str) -> str:
+    """Join folded lines and collapse runs of white space."""
+    return " ".join(text.split())
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Bytes to text with the declared charset; fall back sensibly when it lies or is missing."""
+    candidates = []
+    if charset:
+        cs = charset.strip().strip('"').lower()
+        # Common aliases that Python's codec registry does not know or gets wrong.
+        cs = {"x-sjis": "shift_jis", "shift-jis": "shift_jis", "sjis": "shift_jis", "ks_c_5601-1987": "cp949",
+              "gb2312": "gb18030", "gbk": "gb18030", "x-unknown": "", "unknown-8bit": "",
+              "iso-2022-jp": "iso2022_jp_ext", "cp932": "cp932"}.get(cs, cs)
+        if cs:
+            candidates.append(cs)
+    if b"\x1b$" in data:
+        candidates.append("iso2022_jp_ext")
+    candidates += ["utf-8", "cp1252"]
+    for cs in candidates:
+        try:
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
+
+
+def part_text(part: Message) -> str:
+    """The decoded text of one leaf part (or the raw text of a part the parser split up)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        # message/delivery-status (a list of header blocks) or a nested message.
+        chunks = []
+        for sub in payload:
+            if isinstance(sub, Message):
+                chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
+                body = sub.get_payload()
+                if isinstance(body, str) and body.strip():
+                    chunks.append(body)
+        return "\n".join(chunks)
+    raw = part.get_payload(decode=True)
+    if raw is None:
+        return payload if isinstance(payload, str) else ""
+    return decode_bytes(raw, part.get_content_charset())
+
+
+def parse_field_blocks(text: str) -> list[dict[str, str]]:
+    """Split RFC 822 style field blocks (``Name: value``, folded lines, blank-line separated).
+
+    Field names are lower-cased; a repeated field keeps its first value. Lines that are not
+    fields end nothing: lenient, because real DSNs put comments and junk between fields.
+    """
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last: str | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current, last = {}, None
+            continue
+        if line[0] in " \t" and last is not None:
+            current[last] += " " + line.strip()
+            continue
+        name, sep, value = line.partition(":")
+        if sep and name and " " not in name.strip() and name.strip().isascii():
+            key = name.strip().lower()
+            last = key
+            if key not in current:
+                current[key] = value.strip()
+            else:
+                last = None  # ignore continuation lines of a duplicate
+        else:
+            last = None
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+class Mail:
+    """One message and the cached views decoders use. Build with :meth:`from_bytes` or from a Message."""
+
+    def __init__(self, msg: Message) -> None:
+        self.msg = msg
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Mail:
+        """Load leniently: CR-only and CRLF line ends accepted, bad MIME kept as text."""
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        # An mbox "From " separator line is not a header.
+        if data.startswith(b"From "):
+            data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+        return cls(email.message_from_bytes(data, policy=email.policy.compat32))
+
+    def header(self, name: str) -> str:
+        """The first value of a header, decoded and unfolded; "" when absent."""
+        return decode_header(self.msg.get(name))
+
+    def headers(self, name: str) -> list[str]:
+        """All values of a header, decoded."""
+        return [decode_header(v) for v in self.msg.get_all(name, [])]
+
+    @cached_property
+    def subject(self) -> str:
+        return self.header("Subject")
+
+    @cached_property
+    def sender(self) -> str:
+        """The From header, lower-cased (decoders match on it)."""
+        return self.header("From").lower()
+
+    @cached_property
+    def content_type(self) -> str:
+        return self.msg.get_content_type()
+
+    @cached_property
+    def parts(self) -> list[Message]:
+        """All parts in order, not descending into quoted messages (message/rfc822)."""
+        out: list[Message] = []
+
+        def walk(part: Message, depth: int) -> None:
+            out.append(part)
+            if depth > 20 or len(out) > 500:
+                return
+            if part.get_content_maintype() == "multipart":
+                payload = part.get_payload()
+                if isinstance(payload, list):
+                    for sub in payload:
+                        if isinstance(sub, Message):
+                            walk(sub, depth + 1)
+
+        walk(self.msg, 0)
+        return out
+
+    @cached_property
+    def text_parts(self) -> list[str]:
+        """Decoded text/plain (or text/html stripped, when no plain text) parts of the report itself."""
+        plain = [part_text(p) for p in self.parts if p.get_content_type() == "text/plain"]
+        if not plain:
+            html = [part_text(p) for p in self.parts if p.get_content_type() == "text/html"]
+            plain = [_strip_html(h) for h in html]
+        if not plain and not self.msg.is_multipart():
+            plain = [part_text(self.msg)]
+        return plain
+
+    @cached_property
+    def body(self) -> str:
+        """The human-readable explanation: the first text part, cut before a quoted original message."""
+        text = self.text_parts[0] if self.text_parts else ""
+        if not self.msg.is_multipart():
+            m = _ORIGINAL_MARKERS.search(text)
+            if m:
+                text = text[: m.start()]
+        return text
+
+    @cached_property
+    def status_blocks(self) -> list[dict[str, str]]:
+        """RFC 3464 field blocks from message/delivery-status parts (RFC 6533 global too).
+
+        The first block is the per-message one when it has no recipient field.
+        """
+        blocks: list[dict[str, str]] = []
+        for part in self.parts:
+            ctype = part.get_content_type()
+            if ctype in ("message/delivery-status", "message/global-delivery-status",
+                         "text/delivery-status", "message/feedback-report"):
+                if ctype == "message/feedback-report":
+                    continue
+                blocks += parse_field_blocks(part_text(part))
+        return blocks
+
+    @cached_property
+    def feedback_fields(self) -> dict[str, str] | None:
+        """The fields of an RFC 5965 message/feedback-report part, when there is one."""
+        for part in self.parts:
+            if part.get_content_type() == "message/feedback-report":
+                merged: dict[str, str] = {}
+                for block in parse_field_blocks(part_text(part)):
+                    for k, v in block.items():
+                        merged.setdefault(k, v)
+                return merged
+        return None
+
+    @cached_property
+    def original(self) -> Message | None:
+        """The returned message (or its headers), where the bounce includes it."""
+        for part in self.parts:
+            ctype = part.get_content_type()
+            if ctype in ("message/rfc822", "message/global"):
+                payload = part.get_payload()
+                if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                    return payload[0]
+            if ctype in ("text/rfc822-headers", "text/global-headers"):
+                return email.message_from_string(part_text(part).lstrip(), policy=email.policy.compat32)
+        # Non-MIME bounces: the headers that follow the "original message" marker.
+        text = self.text_parts[0] if self.text_parts else ""
+        m = _ORIGINAL_MARKERS.search(text)
+        if m:
+            rest = text[m.end():].split("\n", 1)[-1].lstrip("\n")
+            lines = rest.splitlines()
+            # skip until the first header-looking line (some markers are followed by a blank line)
+            for i, line in enumerate(lines[:10]):
+                if _HEADER_LINE.match(line.lstrip("> ")):
+                    block = "\n".join(ln[2:] if ln.startswith("> ") else ln for ln in lines[i:])
+                    return email.message_from_string(block, policy=email.policy.compat32)
+        return None
+
+    def original_header(self, name: str) -> str | None:
+        """A header of the returned message, decoded, or None."""
+        orig = self.original
+        if orig is None:
+            return None
+        value = orig.get(name)
+        return decode_header(value) if value is not None else None
+
+
+def _strip_html(html: str) -> str:
+    text = re.sub(r"(?is)<(script|style).*?</\1>", " ", html)
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    import html as _html
+
+    return _html.unescape(text)
