@@ -20,7 +20,11 @@ from ..mail import Mail
 from ..model import Evidence
 from .arf import ARF
 from .autoreply import AutoReply
+from .exchange2003 import Exchange2003
+from .exchange2007 import Exchange2007
 from .flufl import Flufl
+from .office365 import Office365
+from .outlook import Outlook
 from .rfc3464 import RFC3464
 from .text import PlainText
 
@@ -40,6 +44,12 @@ class Format(Protocol):
 #: The registry, in the order decoders are tried.
 REGISTRY: tuple[Format, ...] = (
     ARF(),
+    # Microsoft: the hosted services before on-premises Exchange, which share its layout and
+    # its "Undeliverable:" subject; all of them before RFC3464 (their text holds the fuller reply).
+    Office365(),
+    Outlook(),
+    Exchange2007(),
+    Exchange2003(),
     RFC3464(),
     AutoReply(),
     PlainText(),
