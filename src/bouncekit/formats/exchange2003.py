@@ -32,7 +32,7 @@ from ._common import evidence
 
 _MARK = re.compile(r"(?im)^\s*did not reach the following recipient\(?s?\)?:?\s*$")
 _RECIPIENT = re.compile(r"^\s*(\S+@\S+?)\s+on\s+\w")
-_INTERNAL = re.compile(r"^\s*MSEXCH:")
+_INTERNAL = re.compile(r"^\s*(?:MSEXCH:|The MTS-ID of the original message)")
 
 
 class Exchange2003:
