@@ -22,7 +22,11 @@ from .arf import ARF
 from .autoreply import AutoReply
 from .exchange2003 import Exchange2003
 from .exchange2007 import Exchange2007
+from .domino import Domino
 from .flufl import Flufl
+from .imailserver import IMailServer
+from .messagingserver import MessagingServer
+from .notes import Notes
 from .office365 import Office365
 from .outlook import Outlook
 from .rfc3464 import RFC3464
@@ -50,6 +54,10 @@ REGISTRY: tuple[Format, ...] = (
     Outlook(),
     Exchange2007(),
     Exchange2003(),
+    Domino(),
+    Notes(),
+    MessagingServer(),
+    IMailServer(),
     RFC3464(),
     AutoReply(),
     PlainText(),
