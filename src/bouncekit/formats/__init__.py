@@ -20,17 +20,24 @@ from ..mail import Mail
 from ..model import Evidence
 from .arf import ARF
 from .autoreply import AutoReply
+from .barracuda import Barracuda
 from .exchange2003 import Exchange2003
 from .exchange2007 import Exchange2007
 from .domino import Domino
 from .flufl import Flufl
 from .imailserver import IMailServer
+from .mailfoundry import MailFoundry
+from .mailmarshal import MailMarshal
+from .mcafee import McAfee
 from .messagingserver import MessagingServer
+from .mxlogic import MXLogic
 from .notes import Notes
 from .office365 import Office365
 from .outlook import Outlook
 from .rfc3464 import RFC3464
+from .surfcontrol import SurfControl
 from .text import PlainText
+from .trendmicro import TrendMicro
 
 
 class Format(Protocol):
@@ -58,6 +65,14 @@ REGISTRY: tuple[Format, ...] = (
     Notes(),
     MessagingServer(),
     IMailServer(),
+    # Commercial gateways, each recognised by its own header or subject.
+    MailFoundry(),
+    MailMarshal(),
+    McAfee(),
+    MXLogic(),
+    Barracuda(),
+    SurfControl(),
+    TrendMicro(),
     RFC3464(),
     AutoReply(),
     PlainText(),
