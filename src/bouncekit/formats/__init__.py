@@ -18,6 +18,7 @@ from typing import Protocol
 
 from ..mail import Mail
 from ..model import Evidence
+from .amavis import Amavis
 from .arf import ARF
 from .autoreply import AutoReply
 from .barracuda import Barracuda
@@ -30,14 +31,18 @@ from .mailfoundry import MailFoundry
 from .mailmarshal import MailMarshal
 from .mcafee import McAfee
 from .messagingserver import MessagingServer
+from .mfilter import MFilter
+from .mimecast import Mimecast
 from .mxlogic import MXLogic
 from .notes import Notes
 from .office365 import Office365
 from .outlook import Outlook
+from .powermta import PowerMTA
 from .rfc3464 import RFC3464
 from .surfcontrol import SurfControl
 from .text import PlainText
 from .trendmicro import TrendMicro
+from .zoho import Zoho
 
 
 class Format(Protocol):
@@ -73,6 +78,11 @@ REGISTRY: tuple[Format, ...] = (
     Barracuda(),
     SurfControl(),
     TrendMicro(),
+    MFilter(),
+    Mimecast(),
+    Amavis(),
+    PowerMTA(),
+    Zoho(),
     RFC3464(),
     AutoReply(),
     PlainText(),
