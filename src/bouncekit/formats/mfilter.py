@@ -48,4 +48,5 @@ class MFilter:
         message = " ".join(sections.get("server message", "").split())
         command = sections.get("smtp command", "").split()
         cmd = _canonical_command(command[0]) if command else None
-        return [evidence(a, message, command=cmd) for a in dict.fromkeys(recipients)]
+        # a "failure notice" is final: m-FILTER does not report delays this way, whatever the code
+        return [evidence(a, message, command=cmd, action="failed") for a in dict.fromkeys(recipients)]

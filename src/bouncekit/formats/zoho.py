@@ -30,5 +30,7 @@ class Zoho:
         return False
 
     def parse(self, mail: Mail) -> list[Evidence]:
-        return [evidence(m.group(1), " ".join(m.group(2).split()), reply_code=m.group(3), status=m.group(4))
-                for m in _LINE.finditer(mail.body)]
+        # "This is a permanent error." makes even a 421 a final failure
+        action = "failed" if "permanent error" in mail.body[:600].lower() else None
+        return [evidence(m.group(1), " ".join(m.group(2).split()), reply_code=m.group(3), status=m.group(4),
+                         action=action) for m in _LINE.finditer(mail.body)]
