@@ -30,6 +30,7 @@ from .imailserver import IMailServer
 from .mailfoundry import MailFoundry
 from .mailmarshal import MailMarshal
 from .mcafee import McAfee
+from .messagelabs import MessageLabs
 from .messagingserver import MessagingServer
 from .mfilter import MFilter
 from .mimecast import Mimecast
@@ -80,6 +81,7 @@ REGISTRY: tuple[Format, ...] = (
     TrendMicro(),
     MFilter(),
     Mimecast(),
+    MessageLabs(),
     Amavis(),
     PowerMTA(),
     Zoho(),
