@@ -28,7 +28,7 @@ from ..model import Evidence
 from ._common import dsn_evidence, evidence
 
 _INTRO = re.compile(r"(?i)unable to deliver your message to the following addresses:?")
-_CODE = re.compile(r"^[245]\d\d[- ]")
+_CODE = re.compile(r"^[245]\d\d[- ](?:[245]\.\d{1,3}\.\d{1,3}[- ])?")
 
 
 class MessageLabs:
