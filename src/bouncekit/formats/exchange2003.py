@@ -18,7 +18,7 @@ No DSN fields; the text part reads::
 Recognised by the Exchange headers (``X-MS-Embedded-Report``, ``X-Mailer``/``Received`` naming
 "Internet Mail Service", ``X-MimeOLE: Produced By Microsoft Exchange``) or by a body that opens
 with "Your message" and says "did not reach the following recipient(s)".
-No enhanced or SMTP code is reported; the MSEXCH line (an internal error number) is left out.
+No enhanced or SMTP code is reported; of the MSEXCH line only the title after the internal error number is kept.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from ._common import evidence
 
 _MARK = re.compile(r"(?im)^\s*did not reach the following recipient\(?s?\)?:?\s*$")
 _RECIPIENT = re.compile(r"^\s*(\S+@\S+?)\s+on\s+\w")
-_INTERNAL = re.compile(r"^\s*(?:MSEXCH:|The MTS-ID of the original message)")
+_INTERNAL = re.compile(r"^\s*The MTS-ID of the original message")
+# "MSEXCH:IMS:ORG:SITE:SERVER 0 (000C05A6) Unknown Recipient": the internal error number goes, its title stays
+_MSEXCH = re.compile(r"^\s*MSEXCH:\S+(?:\s+\d+)?(?:\s+\([0-9A-Fa-f]+\))?\s*")
 
 
 class Exchange2003:
@@ -67,5 +69,5 @@ class Exchange2003:
                 elif out:
                     break
             elif rcpt and line.strip() and not _INTERNAL.match(line):
-                words.append(line.strip())
+                words.append(_MSEXCH.sub("", line).strip())
         return out
