@@ -31,10 +31,12 @@ from ..model import Evidence
 from ._common import evidence
 
 _MARK = re.compile(r"(?im)^\s*did not reach the following recipient\(?s?\)?:?\s*$")
-_RECIPIENT = re.compile(r"^\s*(\S+@\S+?)\s+on\s+\w")
-_INTERNAL = re.compile(r"^\s*The MTS-ID of the original message")
+# "user@example.org on <date>", or an X.400 form "c=US;a= ;p=ORG;o=SITE;dda:SMTP=user@example.org; on <date>"
+_RECIPIENT = re.compile(r"^\s*(?:\S*?dda:SMTP=)?([^\s;]+@[^\s;]+?);?\s+on\s+\w")
+_CLOCK = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?\s+[-+]\d{4}\s*$")  # the date's wrapped tail
+_INTERNAL = re.compile(r"^\s*The MTS-ID of the original message|.*;l=\S+\s*$")  # the MTS-ID and its wrapped tail
 # "MSEXCH:IMS:ORG:SITE:SERVER 0 (000C05A6) Unknown Recipient": the internal error number goes, its title stays
-_MSEXCH = re.compile(r"^\s*MSEXCH:\S+(?:\s+\d+)?(?:\s+\([0-9A-Fa-f]+\))?\s*")
+_MSEXCH = re.compile(r"^\s*MSEXCH:[^()]*?(?:\s+\d+)?\s*\(\s*[0-9A-Fa-f]{8}\s*\)\s*|^\s*MSEXCH:\S+\s*")
 
 
 class Exchange2003:
@@ -58,8 +60,15 @@ class Exchange2003:
         out: list[Evidence] = []
         rcpt: str | None = None
         words: list[str] = []
-        for line in mail.body[m.end():].splitlines() + [""]:
+        lines = mail.body[m.end():].splitlines() + [""]
+        for i, line in enumerate(lines):
             r = _RECIPIENT.match(line)
+            if not line.strip() and rcpt:
+                # HTML-made text puts blank lines between the indented lines: a blank line ends the
+                # recipient's block only when what follows is not indented
+                following = next((ln for ln in lines[i + 1:i + 6] if ln.strip()), "")
+                if following[:1] in (" ", "\t", "\xa0") and not _RECIPIENT.match(following):
+                    continue
             if r or (not line.strip() and rcpt):
                 if rcpt:
                     out.append(evidence(rcpt, " ".join(words)))
@@ -68,6 +77,6 @@ class Exchange2003:
                     rcpt = addresses.normalize(r.group(1))
                 elif out:
                     break
-            elif rcpt and line.strip() and not _INTERNAL.match(line):
+            elif rcpt and line.strip() and not _INTERNAL.match(line) and not _CLOCK.match(line):
                 words.append(_MSEXCH.sub("", line).strip())
         return out
