@@ -18,11 +18,32 @@ from typing import Protocol
 
 from ..mail import Mail
 from ..model import Evidence
+from .amavis import Amavis
 from .arf import ARF
 from .autoreply import AutoReply
+from .barracuda import Barracuda
+from .exchange2003 import Exchange2003
+from .exchange2007 import Exchange2007
+from .domino import Domino
 from .flufl import Flufl
+from .imailserver import IMailServer
+from .mailfoundry import MailFoundry
+from .mailmarshal import MailMarshal
+from .mcafee import McAfee
+from .messagelabs import MessageLabs
+from .messagingserver import MessagingServer
+from .mfilter import MFilter
+from .mimecast import Mimecast
+from .mxlogic import MXLogic
+from .notes import Notes
+from .office365 import Office365
+from .outlook import Outlook
+from .powermta import PowerMTA
 from .rfc3464 import RFC3464
+from .surfcontrol import SurfControl
 from .text import PlainText
+from .trendmicro import TrendMicro
+from .zoho import Zoho
 
 
 class Format(Protocol):
@@ -40,6 +61,30 @@ class Format(Protocol):
 #: The registry, in the order decoders are tried.
 REGISTRY: tuple[Format, ...] = (
     ARF(),
+    # Microsoft: the hosted services before on-premises Exchange, which share its layout and
+    # its "Undeliverable:" subject; all of them before RFC3464 (their text holds the fuller reply).
+    Office365(),
+    Outlook(),
+    Exchange2007(),
+    Exchange2003(),
+    Domino(),
+    Notes(),
+    MessagingServer(),
+    IMailServer(),
+    # Commercial gateways, each recognised by its own header or subject.
+    MailFoundry(),
+    MailMarshal(),
+    McAfee(),
+    MXLogic(),
+    Barracuda(),
+    SurfControl(),
+    TrendMicro(),
+    MFilter(),
+    Mimecast(),
+    MessageLabs(),
+    Amavis(),
+    PowerMTA(),
+    Zoho(),
     RFC3464(),
     AutoReply(),
     PlainText(),

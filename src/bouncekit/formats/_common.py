@@ -128,7 +128,8 @@ def dsn_evidence(mail: Mail) -> list[Evidence]:
         status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
         action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
-        remote = _field_value(block.get("remote-mta")).strip("[]").lower() or None
+        # "dns; mx.example.org (TCP|192.0.2.1|...) (mx ESMTP)": the host is the first word
+        remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").lower() or None
         out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
     return out
 
@@ -137,7 +138,7 @@ def reporting_mta(mail: Mail) -> str | None:
     """The Reporting-MTA of the first DSN block, if any."""
     for block in mail.status_blocks:
         if "reporting-mta" in block:
-            return _field_value(block["reporting-mta"]).lower() or None
+            return (_field_value(block["reporting-mta"]).split() or [""])[0].strip("[]").lower() or None
     return None
 
 
