@@ -80,7 +80,7 @@ def _where(source_file: str, line: int) -> str:
 
 def _as_tuple(value: str | Sequence[str] | None, what: str, rule_id: str, where: str) -> tuple[str, ...]:
     """A condition value as a tuple of strings (a bare string is a one-item list)."""
-    if value is None:
+    if value is None or value == ():  # () is the dataclass default: the key was not given
         return ()
     if isinstance(value, str):
         items: tuple[Any, ...] = (value,)
