@@ -18,6 +18,8 @@ from typing import Protocol
 
 from ..mail import Mail
 from ..model import Evidence
+from .amazonses import AmazonSES
+from .amazonworkmail import AmazonWorkMail
 from .arf import ARF
 from .autoreply import AutoReply
 from .flufl import Flufl
@@ -39,6 +41,10 @@ class Format(Protocol):
 
 #: The registry, in the order decoders are tried.
 REGISTRY: tuple[Format, ...] = (
+    # Vendors. WorkMail sends through SES (same From): it goes before AmazonSES.
+    AmazonWorkMail(),
+    AmazonSES(),
+    # Standards.
     ARF(),
     RFC3464(),
     AutoReply(),

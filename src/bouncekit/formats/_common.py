@@ -114,10 +114,14 @@ _ACTIONS = {"failed": "failed", "failure": "failed", "fail": "failed", "delayed"
             "delivered": "delivered", "relayed": "relayed", "expanded": "expanded", "deliverable": "delivered"}
 
 
-def dsn_evidence(mail: Mail) -> list[Evidence]:
-    """Per-recipient Evidence from RFC 3464 / RFC 6533 delivery-status blocks."""
+def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list[Evidence]:
+    """Per-recipient Evidence from RFC 3464 / RFC 6533 delivery-status blocks.
+
+    ``blocks`` defaults to the mail's delivery-status parts; vendors that print the same fields
+    in their text part pass :func:`~bouncekit.mail.parse_field_blocks` of that text instead.
+    """
     out: list[Evidence] = []
-    for block in mail.status_blocks:
+    for block in (mail.status_blocks if blocks is None else blocks):
         raw = block.get("final-recipient") or block.get("original-recipient") or block.get("x-actual-recipient")
         if not raw:
             continue
