@@ -21,6 +21,8 @@ from ..model import Evidence
 from .amazonses import AmazonSES
 from .amazonworkmail import AmazonWorkMail
 from .arf import ARF
+from .gmail import Gmail
+from .googlegroups import GoogleGroups
 from .autoreply import AutoReply
 from .flufl import Flufl
 from .rfc3464 import RFC3464
@@ -44,6 +46,8 @@ REGISTRY: tuple[Format, ...] = (
     # Vendors. WorkMail sends through SES (same From): it goes before AmazonSES.
     AmazonWorkMail(),
     AmazonSES(),
+    GoogleGroups(),  # same daemon address as Gmail: goes first, and passes what is not a group notice
+    Gmail(),
     # Standards.
     ARF(),
     RFC3464(),

@@ -132,7 +132,8 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
         action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
-        remote = _field_value(block.get("remote-mta")).strip("[]").lower() or None
+        # "dns; mx.example.com. (192.0.2.1, the server for the domain example.com.)": the host only
+        remote = _field_value(block.get("remote-mta")).split("(")[0].strip().strip("[]").rstrip(".").lower() or None
         out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
     return out
 
