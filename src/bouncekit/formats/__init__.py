@@ -23,6 +23,8 @@ from .amazonworkmail import AmazonWorkMail
 from .arf import ARF
 from .gmail import Gmail
 from .googlegroups import GoogleGroups
+from .mailru import MailRu
+from .yahoo import Yahoo
 from .autoreply import AutoReply
 from .flufl import Flufl
 from .rfc3464 import RFC3464
@@ -48,6 +50,8 @@ REGISTRY: tuple[Format, ...] = (
     AmazonSES(),
     GoogleGroups(),  # same daemon address as Gmail: goes first, and passes what is not a group notice
     Gmail(),
+    Yahoo(),  # also relayed by other senders (SES): it recognises its first body line, not the sender
+    MailRu(),
     # Standards.
     ARF(),
     RFC3464(),
