@@ -23,7 +23,12 @@ from .amazonworkmail import AmazonWorkMail
 from .arf import ARF
 from .gmail import Gmail
 from .googlegroups import GoogleGroups
+from .ezweb import EZweb
+from .gmx import GMX
+from .kddi import KDDI
 from .mailru import MailRu
+from .sendgrid import SendGrid
+from .yandex import Yandex
 from .yahoo import Yahoo
 from .autoreply import AutoReply
 from .flufl import Flufl
@@ -52,6 +57,11 @@ REGISTRY: tuple[Format, ...] = (
     Gmail(),
     Yahoo(),  # also relayed by other senders (SES): it recognises its first body line, not the sender
     MailRu(),
+    Yandex(),
+    GMX(),
+    SendGrid(),
+    EZweb(),
+    KDDI(),
     # Standards.
     ARF(),
     RFC3464(),
