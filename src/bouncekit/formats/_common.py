@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .. import addresses, codes
 from ..mail import Mail, unfold
@@ -134,8 +135,23 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
         # "dns; mx.example.com. (192.0.2.1, the server for the domain example.com.)": the host only
         remote = _field_value(block.get("remote-mta")).split("(")[0].strip().strip("[]").rstrip(".").lower() or None
-        out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
+        ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote)
+        if ev.command is None and recipient and blocks is None:
+            # The fields rarely say which command was refused; the human-readable paragraph often does.
+            command = command_of(paragraph_about(mail.body, recipient))
+            ev = replace(ev, command=command) if command else ev
+        out.append(ev)
     return out
+
+
+def paragraph_about(text: str, address: str) -> str:
+    """The paragraph of ``text`` that begins with ``<address>:`` (Postfix style), without the address."""
+    at = text.find("<" + address + ">")
+    if at < 0 or (at > 0 and text[at - 1] not in "\n \t"):
+        return ""
+    rest = text[at + len(address) + 2:].lstrip(" \t:")
+    end = rest.find("\n\n")
+    return rest[: end if end >= 0 else len(rest)]
 
 
 def reporting_mta(mail: Mail) -> str | None:

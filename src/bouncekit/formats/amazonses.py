@@ -9,7 +9,8 @@ wrapped reply is the remote server's own answer, so its codes win over SES's out
 Notifications (``From: no-reply@sns.amazonaws.com``, ``x-amz-sns-message-id``, subject
 "AWS Notification Message", or the JSON posted as is) hold one JSON object with
 ``notificationType`` (or ``eventType``) ``Bounce``, ``Complaint`` or ``Delivery``; an SNS
-envelope (``"Type": "Notification"``) carries it as the string ``Message``. Over-long lines
+envelope (``"Type": "Notification"``) carries it as the string ``Message``. The bounceSubType
+``NoEmail``, ``MailboxFull`` and ``MessageTooLarge`` are SES's own verdicts and become hints. Over-long lines
 of the JSON may arrive broken as ``!`` + newline + space, which is undone before decoding.
 """
 
@@ -26,6 +27,9 @@ from ._common import dsn_evidence, evidence
 _INNER = re.compile(r"""<([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b[^>]*)>|\b([245]\d\d)-'([^']+)'""")
 _BROKEN_LINE = re.compile(r"!\r?\n ")
 _BOUNCE_TYPES = {"permanent": "failed", "transient": "delayed", "undetermined": "failed"}
+# bounceSubType values whose meaning SES documents without ambiguity.
+_SUBTYPE_HINTS = {"noemail": Group.UNKNOWN_USER, "mailboxfull": Group.MAILBOX_FULL,
+                  "messagetoolarge": Group.MESSAGE_TOO_BIG}
 
 
 class AmazonSES:
@@ -56,9 +60,10 @@ class AmazonSES:
         if kind == "bounce":
             bounce = data.get("bounce") or {}
             default_action = _BOUNCE_TYPES.get(str(bounce.get("bounceType", "")).lower(), "failed")
+            hint = _SUBTYPE_HINTS.get(str(bounce.get("bounceSubType", "")).lower())
             for r in bounce.get("bouncedRecipients") or []:
                 out.append(evidence(r.get("emailAddress"), str(r.get("diagnosticCode") or ""),
-                                    status=r.get("status") or None,
+                                    status=r.get("status") or None, hint=hint,
                                     action=(r.get("action") or default_action).lower()))
         elif kind == "complaint":
             complaint = data.get("complaint") or {}

@@ -13,7 +13,7 @@ import re
 
 from ..mail import Mail
 from ..model import Evidence
-from ._common import dsn_evidence, evidence
+from ._common import dsn_evidence, evidence, paragraph_about
 
 
 class Yandex:
@@ -26,7 +26,7 @@ class Yandex:
         text = mail.text_parts[0] if mail.text_parts else ""
         out = []
         for ev in dsn_evidence(mail):
-            para = postfix_paragraph(text, ev.recipient or "")
+            para = paragraph_about(text, ev.recipient or "")
             if para:
                 more = evidence(ev.recipient, para)
                 ev = evidence(ev.recipient, more.diagnostic or ev.diagnostic, status=ev.status,
@@ -35,12 +35,3 @@ class Yandex:
             out.append(ev)
         return out
 
-
-def postfix_paragraph(text: str, recipient: str) -> str:
-    """The paragraph "<recipient>: ..." of a Postfix-style explanation, without the address."""
-    m = re.search(r"(?im)^<" + re.escape(recipient) + r">(?:\s*\([^)]*\))?:\s*", text)
-    if not m:
-        return ""
-    rest = text[m.end():]
-    end = rest.find("\n\n")
-    return rest[: end if end >= 0 else len(rest)]
