@@ -26,8 +26,13 @@ from .googlegroups import GoogleGroups
 from .ezweb import EZweb
 from .gmx import GMX
 from .kddi import KDDI
+from .mailgun import Mailgun
+from .mailjet import Mailjet
 from .mailru import MailRu
+from .mandrill import Mandrill
+from .postmark import Postmark
 from .sendgrid import SendGrid
+from .sparkpost import SparkPost
 from .yandex import Yandex
 from .yahoo import Yahoo
 from .autoreply import AutoReply
@@ -62,6 +67,12 @@ REGISTRY: tuple[Format, ...] = (
     SendGrid(),
     EZweb(),
     KDDI(),
+    # Sending services' JSON webhook events (they never send a DSN of their own).
+    Mailgun(),
+    Postmark(),
+    Mandrill(),
+    SparkPost(),
+    Mailjet(),
     # Standards.
     ARF(),
     RFC3464(),

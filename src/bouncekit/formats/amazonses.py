@@ -16,16 +16,15 @@ of the JSON may arrive broken as ``!`` + newline + space, which is undone before
 
 from __future__ import annotations
 
-import json
 import re
 
 from ..mail import Mail
 from ..model import Evidence, Group
 from ._common import dsn_evidence, evidence
+from ._json import load, payload_text
 
 # "...<421 4.4.2 Connection timed out>" and "... error 550-'5.2.2 <a@b>... Mailbox Full'"
 _INNER = re.compile(r"""<([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b[^>]*)>|\b([245]\d\d)-'([^']+)'""")
-_BROKEN_LINE = re.compile(r"!\r?\n ")
 _BOUNCE_TYPES = {"permanent": "failed", "transient": "delayed", "undetermined": "failed"}
 # bounceSubType values whose meaning SES documents without ambiguity.
 _SUBTYPE_HINTS = {"noemail": Group.UNKNOWN_USER, "mailboxfull": Group.MAILBOX_FULL,
@@ -44,15 +43,15 @@ class AmazonSES:
             bool(mail.header("X-SES-Outgoing")) and "mailer-daemon" in mail.sender)
 
     def parse(self, mail: Mail) -> list[Evidence]:
-        body = mail.text_parts[0].lstrip() if mail.text_parts else ""
-        if body.startswith("{"):
+        body = payload_text(mail)
+        if body:
             return self._json(body)
         return [unwrap(ev) for ev in dsn_evidence(mail)]
 
     def _json(self, body: str) -> list[Evidence]:
-        data = _load(body)
+        data = load(body)
         if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
-            data = _load(data["Message"])
+            data = load(data["Message"])
         if not isinstance(data, dict):
             return []
         kind = str(data.get("notificationType") or data.get("eventType") or "").lower()
@@ -87,10 +86,3 @@ def unwrap(ev: Evidence) -> Evidence:
     return evidence(ev.recipient, ev.diagnostic, status=sub.status, reply_code=sub.reply_code,
                     action=ev.action, remote_mta=ev.remote_mta, command=ev.command, clean=False)
 
-
-def _load(text: str) -> object:
-    text = _BROKEN_LINE.sub("", text.strip())
-    try:
-        return json.JSONDecoder().raw_decode(text)[0]
-    except ValueError:
-        return None
