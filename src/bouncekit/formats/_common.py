@@ -183,6 +183,7 @@ _QUOTED_HEADER = re.compile(
     r"list-[\w-]+|errors-to|delivered-to|x-[\w-]+|received|subject|date|resent-[\w-]+|envelope-from|"
     r"dkim-signature|authentication-results|arc-[\w-]+)\s*:"
 )
+_GENERATED_FROM = re.compile(r"(?i)generated from\s*<?$")
 _ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
 
 
@@ -203,6 +204,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
             key = addr.lower()
             if key in excluded or key in found or is_role(addr):
                 continue
+            if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
+                continue  # Exim's "(generated from alias@...)": the address the recipient was expanded from
             diag_lines = [line]
             for nxt in lines[i + 1:i + 12]:
                 if not nxt.strip():

@@ -51,7 +51,7 @@ def exim_blocks(text: str) -> list[Evidence]:
         while i < len(lines) and lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) > indent:
             reason.append(lines[i].strip())
             i += 1
-        diag = " ".join(reason)
+        diag = re.sub(r"^\(generated from [^)]*\)\s*", "", " ".join(reason))
         command = command_of(diag)
         diag = _SMTP_ERROR.sub("", diag)
         host = _HOST.match(diag)
