@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .. import addresses
+from .. import addresses, codes
 from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import dsn_evidence, evidence
@@ -48,6 +48,10 @@ class Gmail:
         host_m = _BY_HOST.search(details)
         host = host_m.group(1).lower() if host_m else None
         reply = response or details or _summary(text)
+        if response and not codes.find_reply_code(response) and not response.lower().startswith("dns error"):
+            # Google's own error, not a remote reply ("Unspecified Error (SENT_SECOND_EHLO)"): the explanation
+            # above says what it means ("Send mail as" settings). DNS errors explain themselves.
+            reply = f"{_summary(text[: _RESPONSE.search(text).start()])} {response}".strip()
         found = dsn_evidence(mail)
         if found:
             if not reply:
