@@ -36,6 +36,8 @@ _ORIGINAL_MARKERS = re.compile(
     )""",
 )
 
+_RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient"})
+
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 
 _ESC_JIS = "\x1b$B"
@@ -110,7 +112,8 @@ def part_text(part: Message) -> str:
 def parse_field_blocks(text: str) -> list[dict[str, str]]:
     """Split RFC 822 style field blocks (``Name: value``, folded lines, blank-line separated).
 
-    Field names are lower-cased; a repeated field keeps its first value. Lines that are not
+    Field names are lower-cased; a repeated field keeps its first value, except that a repeated
+    Final-Recipient/Original-Recipient starts a new block (some MTAs omit the blank line). Lines that are not
     fields end nothing: lenient, because real DSNs put comments and junk between fields.
     """
     blocks: list[dict[str, str]] = []
@@ -129,6 +132,10 @@ def parse_field_blocks(text: str) -> list[dict[str, str]]:
         if sep and name and " " not in name.strip() and name.strip().isascii():
             key = name.strip().lower()
             last = key
+            if key in current and key in _RECIPIENT_FIELDS:
+                # a second recipient with no blank line before it (AOL does this): a new block
+                blocks.append(current)
+                current = {}
             if key not in current:
                 current[key] = value.strip()
             else:

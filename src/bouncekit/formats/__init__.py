@@ -19,7 +19,23 @@ from typing import Protocol
 from ..mail import Mail
 from ..model import Evidence
 from .amavis import Amavis
+from .amazonses import AmazonSES
+from .amazonworkmail import AmazonWorkMail
 from .arf import ARF
+from .gmail import Gmail
+from .googlegroups import GoogleGroups
+from .ezweb import EZweb
+from .gmx import GMX
+from .kddi import KDDI
+from .mailgun import Mailgun
+from .mailjet import Mailjet
+from .mailru import MailRu
+from .mandrill import Mandrill
+from .postmark import Postmark
+from .sendgrid import SendGrid
+from .sparkpost import SparkPost
+from .yandex import Yandex
+from .yahoo import Yahoo
 from .autoreply import AutoReply
 from .barracuda import Barracuda
 from .exchange2003 import Exchange2003
@@ -60,6 +76,25 @@ class Format(Protocol):
 
 #: The registry, in the order decoders are tried.
 REGISTRY: tuple[Format, ...] = (
+    # Vendors. WorkMail sends through SES (same From): it goes before AmazonSES.
+    AmazonWorkMail(),
+    AmazonSES(),
+    GoogleGroups(),  # same daemon address as Gmail: goes first, and passes what is not a group notice
+    Gmail(),
+    Yahoo(),  # also relayed by other senders (SES): it recognises its first body line, not the sender
+    MailRu(),
+    Yandex(),
+    GMX(),
+    SendGrid(),
+    EZweb(),
+    KDDI(),
+    # Sending services' JSON webhook events (they never send a DSN of their own).
+    Mailgun(),
+    Postmark(),
+    Mandrill(),
+    SparkPost(),
+    Mailjet(),
+    # Standards.
     ARF(),
     # Microsoft: the hosted services before on-premises Exchange, which share its layout and
     # its "Undeliverable:" subject; all of them before RFC3464 (their text holds the fuller reply).
