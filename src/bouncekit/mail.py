@@ -43,12 +43,28 @@ _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 _ESC_JIS = "\x1b$B"
 
 
+def raw_headers(msg: Message, name: str) -> list[str]:
+    """All raw values of a header (8-bit bytes kept as surrogate escapes, not replaced by U+FFFD)."""
+    lname = name.lower()
+    return [v if isinstance(v, str) else str(v) for k, v in msg.raw_items() if k.lower() == lname]
+
+
+def _undo_surrogates(text: str) -> str:
+    """Text holding raw 8-bit bytes as surrogate escapes (8-bit headers, RFC 6533 fields) decoded."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return decode_bytes(text.encode("ascii", "surrogateescape"), None)
+
+
 def decode_header(value: str | email.header.Header | None) -> str:
-    """A header value as text: RFC 2047 words decoded, folding removed. Never raises."""
+    """A header value as text: RFC 2047 words and raw UTF-8 decoded, folding removed. Never raises."""
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
         value = str(value)
+    value = _undo_surrogates(value)
     try:
         if "=?" in value:
             parts = []
@@ -98,10 +114,11 @@ def part_text(part: Message) -> str:
         chunks = []
         for sub in payload:
             if isinstance(sub, Message):
-                chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
-                body = sub.get_payload()
-                if isinstance(body, str) and body.strip():
-                    chunks.append(body)
+                # as_bytes() gives back the 8-bit bytes as received (RFC 6533 fields are raw UTF-8)
+                try:
+                    chunks.append(decode_bytes(sub.as_bytes(), None))
+                except Exception:  # a sub-part the generator cannot render: its sanitised fields
+                    chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
         return "\n".join(chunks)
     raw = part.get_payload(decode=True)
     if raw is None:
@@ -165,11 +182,12 @@ class Mail:
 
     def header(self, name: str) -> str:
         """The first value of a header, decoded and unfolded; "" when absent."""
-        return decode_header(self.msg.get(name))
+        values = raw_headers(self.msg, name)
+        return decode_header(values[0]) if values else ""
 
     def headers(self, name: str) -> list[str]:
         """All values of a header, decoded."""
-        return [decode_header(v) for v in self.msg.get_all(name, [])]
+        return [decode_header(v) for v in raw_headers(self.msg, name)]
 
     @cached_property
     def subject(self) -> str:
@@ -281,8 +299,8 @@ class Mail:
         orig = self.original
         if orig is None:
             return None
-        value = orig.get(name)
-        return decode_header(value) if value is not None else None
+        values = raw_headers(orig, name)
+        return decode_header(values[0]) if values else None
 
 
 def _strip_html(html: str) -> str:
