@@ -20,6 +20,8 @@ from ..mail import Mail
 from ..model import Evidence
 from .arf import ARF
 from .autoreply import AutoReply
+from .dragonfly import DragonFly
+from .exim import Exim
 from .flufl import Flufl
 from .rfc3464 import RFC3464
 from .text import PlainText
@@ -39,6 +41,9 @@ class Format(Protocol):
 
 #: The registry, in the order decoders are tried.
 REGISTRY: tuple[Format, ...] = (
+    # classic MTAs (plain-text bounces, or DSNs whose human part says more)
+    DragonFly(),
+    Exim(),
     ARF(),
     RFC3464(),
     AutoReply(),
