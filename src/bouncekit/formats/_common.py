@@ -78,7 +78,22 @@ def clean_diagnostic(text: str) -> tuple[str, str | None]:
         host = m.group(1).lower()
         text = text[m.end():]
     text = _IN_REPLY_TO.sub("", text).strip()
-    return text, host
+    return _join_continuations(text), host
+
+
+# "550-5.7.26 first line 550-5.7.26 second line 550 5.7.26 last": a multi-line reply, unfolded.
+_CONTINUED = re.compile(r"^([245]\d\d)-(?:([245]\.\d{1,3}\.\d{1,3})\s)?")
+
+
+def _join_continuations(text: str) -> str:
+    """A multi-line SMTP reply as one reply: the code (and enhanced code) once, at the start."""
+    m = _CONTINUED.match(text)
+    if not m:
+        return text
+    code, status = m.group(1), m.group(2)
+    prefix = re.escape(code) + r"[- ]" + (r"(?:" + re.escape(status) + r"\s)?" if status else "")
+    body = re.sub(r"\s" + prefix, " ", text[m.end():])
+    return f"{code} {status + ' ' if status else ''}{body}".strip()
 
 
 def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None = None,
