@@ -23,6 +23,7 @@ from .autoreply import AutoReply
 from .dragonfly import DragonFly
 from .exim import Exim
 from .flufl import Flufl
+from .postfix import Postfix
 from .rfc3464 import RFC3464
 from .text import PlainText
 
@@ -44,6 +45,7 @@ REGISTRY: tuple[Format, ...] = (
     # classic MTAs (plain-text bounces, or DSNs whose human part says more)
     DragonFly(),
     Exim(),
+    Postfix(),
     ARF(),
     RFC3464(),
     AutoReply(),
