@@ -17,7 +17,7 @@ from ..model import Evidence, Group
 _HOST_SAID = re.compile(
     r"""(?ix)
     (?:^|\s)(?:remote\ )?host\s+\[?([\w.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})\]?
-    (?:\s*\[[^\]]*\])?\s*(?:\([^)]*\))?\s*(?:said|says|replied|responded)\s*:?\s*
+    (?:\s*\[[^\]]*\])?\s*(?:\([^)]*\))?\s*(?:said|says|replied|responded|refused\ to\ talk\ to\ me)\s*:?\s*
     """,
 )
 _IN_REPLY_TO = re.compile(
@@ -46,10 +46,16 @@ def command_of(text: str) -> str | None:
     lower = text.lower()
     for marker in ("after rcpt to", "after mail from", "after end of data", "after data", "after helo",
                    "after ehlo", "after initial connection", "after pipelined", "response to rcpt",
-                   "rcpt to response", "for rcpt to"):
+                   "rcpt to response", "for rcpt to", "while sending rcpt to", "while sending mail from",
+                   "while sending message body", "while sending end of data", "while sending data",
+                   "while receiving the initial server greeting", "while performing the ehlo",
+                   "while performing the helo"):
         if marker in lower:
+            if "greeting" in marker:
+                return "CONN"
             return _canonical_command(marker.replace("after ", "").replace("response to ", "")
-                                      .replace(" response", "").replace("for ", ""))
+                                      .replace(" response", "").replace("for ", "")
+                                      .replace("while sending ", "").replace("while performing the ", ""))
     return None
 
 
@@ -145,6 +151,27 @@ def dsn_evidence(mail: Mail) -> list[Evidence]:
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
         remote = _field_value(block.get("remote-mta")).strip("[]").lower() or None
         out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
+    return out
+
+
+def combine(dsn: list[Evidence], human: dict[str, Evidence]) -> list[Evidence]:
+    """DSN records enriched from a vendor's human-readable part (keyed by lower-cased recipient).
+
+    The DSN fields keep the recipient, action and status; the human part gives the fuller server
+    reply, the SMTP command and the remote host. With no DSN, the human records are the result.
+    """
+    if not dsn:
+        return list(human.values())
+    out = []
+    for ev in dsn:
+        h = human.get((ev.recipient or "").lower())
+        if h is None:
+            out.append(ev)
+            continue
+        diagnostic = h.diagnostic if h.diagnostic and (h.reply_code or not ev.diagnostic) else ev.diagnostic
+        out.append(evidence(ev.recipient, diagnostic, status=ev.status, reply_code=h.reply_code or ev.reply_code,
+                            action=ev.action, remote_mta=ev.remote_mta or h.remote_mta,
+                            command=h.command or ev.command, hint=ev.hint or h.hint, clean=False))
     return out
 
 
