@@ -25,6 +25,7 @@ from .exim import Exim
 from .flufl import Flufl
 from .postfix import Postfix
 from .rfc3464 import RFC3464
+from .sendmail import Sendmail
 from .text import PlainText
 
 
@@ -46,6 +47,7 @@ REGISTRY: tuple[Format, ...] = (
     DragonFly(),
     Exim(),
     Postfix(),
+    Sendmail(),
     ARF(),
     RFC3464(),
     AutoReply(),
