@@ -36,6 +36,8 @@ _ORIGINAL_MARKERS = re.compile(
     )""",
 )
 
+_INLINE_DSN = re.compile(r"(?im)^Content-Type:\s*message/(?:global-)?delivery-status\b.*\n(?:[ \t].*\n)*")
+_BOUNDARY_LINE = re.compile(r"(?m)^--\S+\s*$")
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 
 _ESC_JIS = "\x1b$B"
@@ -231,6 +233,14 @@ class Mail:
                 if ctype == "message/feedback-report":
                     continue
                 blocks += parse_field_blocks(part_text(part))
+        if not blocks and not self.msg.is_multipart():
+            # MIME parts sent without the MIME headers that announce them (seen from Sendmail and
+            # others): read a delivery-status part out of the plain text, up to the next boundary.
+            text = part_text(self.msg)
+            m = _INLINE_DSN.search(text)
+            if m:
+                end = _BOUNDARY_LINE.search(text, m.end())
+                blocks = parse_field_blocks(text[m.end(): end.start() if end else len(text)])
         return blocks
 
     @cached_property
