@@ -56,9 +56,9 @@ _STATUS = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
 _COMMANDS = [
     (re.compile(r"(?i)in reply to end of data|after end of data|after (?:final )?data|final data"), "DATA"),
     (re.compile(r"(?i)in reply to rcpt to|after rcpt to|our rcpt to|rcpt_to\]"), "RCPT"),
-    (re.compile(r"(?i)in reply to mail from|after mail from|\[mail_from\]"), "MAIL"),
+    (re.compile(r"(?i)in reply to mail from|after mail from|\[mail_from\]|but sender was rejected"), "MAIL"),
     (re.compile(r"(?i)after (?:initial connection|connect)|refused to talk to me"), "CONN"),
-    (re.compile(r"(?i)after (?:ehlo|helo)|in reply to (?:ehlo|helo)"), "HELO"),
+    (re.compile(r"(?i)after (?:ehlo|helo)|in reply to (?:ehlo|helo)|but my name was rejected"), "HELO"),
 ]
 
 

@@ -80,7 +80,7 @@ def _where(source_file: str, line: int) -> str:
 
 def _as_tuple(value: str | Sequence[str] | None, what: str, rule_id: str, where: str) -> tuple[str, ...]:
     """A condition value as a tuple of strings (a bare string is a one-item list)."""
-    if value is None:
+    if value is None or (isinstance(value, tuple) and not value):  # the field default: no condition
         return ()
     if isinstance(value, str):
         items: tuple[Any, ...] = (value,)
@@ -347,6 +347,8 @@ class RuleSet:
                     f"Rule {label} ({_where(source, line)}) has unknown keys: {', '.join(extra)} "
                     f"(known keys: {', '.join(sorted(RULE_KEYS))})."
                 )
+            if not isinstance(rid, str) or not rid.strip():
+                raise RuleError(f"A rule in {_where(source, line)} has no id (every rule needs a non-empty string 'id').")
             if "group" not in table:
                 raise RuleError(f"Rule {label} ({_where(source, line)}) has no 'group'.")
             rules.append(Rule(**table, source_file=source, line=line))
