@@ -24,6 +24,7 @@ from .dragonfly import DragonFly
 from .exim import Exim
 from .flufl import Flufl
 from .postfix import Postfix
+from .qmail import Qmail
 from .rfc3464 import RFC3464
 from .sendmail import Sendmail
 from .text import PlainText
@@ -48,6 +49,7 @@ REGISTRY: tuple[Format, ...] = (
     Exim(),
     Postfix(),
     Sendmail(),
+    Qmail(),
     ARF(),
     RFC3464(),
     AutoReply(),
