@@ -23,6 +23,7 @@ from .autoreply import AutoReply
 from .dragonfly import DragonFly
 from .exim import Exim
 from .flufl import Flufl
+from .opensmtpd import OpenSMTPD
 from .postfix import Postfix
 from .qmail import Qmail
 from .rfc3464 import RFC3464
@@ -50,6 +51,7 @@ REGISTRY: tuple[Format, ...] = (
     Postfix(),
     Sendmail(),
     Qmail(),
+    OpenSMTPD(),
     ARF(),
     RFC3464(),
     AutoReply(),
