@@ -28,6 +28,7 @@ from .postfix import Postfix
 from .qmail import Qmail
 from .rfc3464 import RFC3464
 from .sendmail import Sendmail
+from .v5sendmail import V5Sendmail
 from .text import PlainText
 
 
@@ -49,6 +50,7 @@ REGISTRY: tuple[Format, ...] = (
     DragonFly(),
     Exim(),
     Postfix(),
+    V5Sendmail(),  # before Sendmail: same sender and subject, told apart by the missing list and DSN
     Sendmail(),
     Qmail(),
     OpenSMTPD(),
