@@ -20,6 +20,7 @@ from ..mail import Mail
 from ..model import Evidence
 from .arf import ARF
 from .autoreply import AutoReply
+from .courier import Courier
 from .dragonfly import DragonFly
 from .exim import Exim
 from .flufl import Flufl
@@ -54,6 +55,7 @@ REGISTRY: tuple[Format, ...] = (
     Sendmail(),
     Qmail(),
     OpenSMTPD(),
+    Courier(),
     ARF(),
     RFC3464(),
     AutoReply(),
