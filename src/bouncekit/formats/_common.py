@@ -30,7 +30,7 @@ _COMMAND_WORDS = (
     ("DATA", re.compile(r"(?i)\b(?:end of )?DATA\b")),
     ("HELO", re.compile(r"(?i)\b(?:HELO|EHLO)\b")),
 )
-_DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local)\s*;\s*")
+_DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
 ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mail-daemon", "abuse", "hostmaster",
@@ -149,7 +149,7 @@ def dsn_evidence(mail: Mail) -> list[Evidence]:
         status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
         action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
-        remote = _field_value(block.get("remote-mta")).strip("[]").lower() or None
+        remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").lower() or None
         out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
     return out
 
