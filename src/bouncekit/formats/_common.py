@@ -232,7 +232,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     break
                 diag_lines.append(nxt)
             diag = " ".join(x.strip() for x in diag_lines)
-            diag = diag.replace(addr, " ", 1) if _ADDR_LINE_ONLY.match(line) else diag
+            if _ADDR_LINE_ONLY.match(line):  # the address and its wrapping ("<a@b>:") are not words
+                diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
             if not codes.find_reply_code(diag) and not codes.find_status(diag) and len(diag.strip(" <>:")) < 8:
                 # the address stands alone: its explanation is the paragraph before it
                 before = []
