@@ -18,18 +18,27 @@ from typing import Protocol
 
 from ..mail import Mail
 from ..model import Evidence
+from .activehunter import ActiveHunter
+from .apachejames import ApacheJames
 from .arf import ARF
+from .bigfoot import Bigfoot
+from .biglobe import Biglobe
 from .autoreply import AutoReply
 from .courier import Courier
 from .dragonfly import DragonFly
 from .exim import Exim
 from .flufl import Flufl
+from .fml import FML
 from .opensmtpd import OpenSMTPD
 from .postfix import Postfix
 from .qmail import Qmail
 from .rfc3464 import RFC3464
 from .sendmail import Sendmail
 from .v5sendmail import V5Sendmail
+from .verizon import Verizon
+from .x1 import X1
+from .x2 import X2
+from .x3 import X3
 from .text import PlainText
 
 
@@ -51,11 +60,20 @@ REGISTRY: tuple[Format, ...] = (
     DragonFly(),
     Exim(),
     Postfix(),
+    Bigfoot(),  # before Sendmail: Sendmail's report from a forwarder
+    Biglobe(),  # before Sendmail: its subject is Sendmail's too ('Returned mail: ...')
+    ActiveHunter(),
     V5Sendmail(),  # before Sendmail: same sender and subject, told apart by the missing list and DSN
     Sendmail(),
     Qmail(),
     OpenSMTPD(),
     Courier(),
+    X1(),
+    X2(),
+    X3(),
+    FML(),
+    ApacheJames(),
+    Verizon(),
     ARF(),
     RFC3464(),
     AutoReply(),

@@ -38,8 +38,10 @@ _STAGES = (
 )
 _HOST = re.compile(r"(?i)(?:^|\s)(?:Connected to\s+|remote host\s+)?(\d{1,3}(?:\.\d{1,3}){3}|[\w-]+(?:\.[\w-]+)+)"
                    r"\s+(?:but |does not like|failed|said:)")
+_GAVE_UP = re.compile(r"(?is)\s*I'm not going to try again;.*$")
 _SAID = re.compile(r"(?i)Remote host said:\s*")
-_TRAILER = re.compile(r"(?is)\s*(?:Giving up on \S+|I'm not going to try again;|\(Other MXes tried:).*$")
+# Bookkeeping, not the server's words; "I'm not going to try again; ... too long." stays (it says why).
+_TRAILER = re.compile(r"(?is)\s*Giving up on \S+?\.?(?=\s|$)|\s*\(Other MXes tried:.*$")
 
 
 class Qmail:
@@ -72,4 +74,6 @@ class Qmail:
         said = _SAID.search(text)
         words = text[said.end():] if said else text
         words = _TRAILER.sub("", words)
+        if said:  # the server's reply says why; qmail's "not going to try again" note would blur it
+            words = _GAVE_UP.sub("", words)
         return evidence(recipient, words, command=command, remote_mta=host.group(1).lower() if host else None)
