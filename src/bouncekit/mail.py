@@ -207,6 +207,11 @@ class Mail:
             plain = [_strip_html(h) for h in html]
         if not plain and not self.msg.is_multipart():
             plain = [part_text(self.msg)]
+        if not plain:
+            # a multipart whose boundary the parser could not read (a broken Content-Type): its raw text
+            plain = [p.get_payload() for p in self.parts
+                     if p.get_content_maintype() == "multipart" and isinstance(p.get_payload(), str)
+                     and p.get_payload().strip()]
         return plain
 
     @cached_property
