@@ -37,6 +37,9 @@ _ORIGINAL_MARKERS = re.compile(
 )
 
 _INLINE_DSN = re.compile(r"(?im)^Content-Type:\s*message/(?:global-)?delivery-status\b.*\n(?:[ \t].*\n)*")
+_DSN_FIELD = re.compile(r"(?im)^(?:Reporting-MTA|Final-Recipient|Original-Recipient):[ \t]*\S")
+_DSN_KEYS = frozenset({"reporting-mta", "final-recipient", "original-recipient", "action", "status",
+                       "arrival-date", "received-from-mta"})
 _BOUNDARY_LINE = re.compile(r"(?m)^--\S+\s*$")
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 
@@ -238,14 +241,18 @@ class Mail:
                 if ctype == "message/feedback-report":
                     continue
                 blocks += parse_field_blocks(part_text(part))
-        if not blocks and not self.msg.is_multipart():
-            # MIME parts sent without the MIME headers that announce them (seen from Sendmail and
-            # others): read a delivery-status part out of the plain text, up to the next boundary.
+        if not blocks and isinstance(self.msg.get_payload(), str):
+            # MIME parts sent without the MIME headers (or boundaries) that announce them (seen from
+            # Sendmail and others): read the delivery-status fields out of the plain text.
             text = part_text(self.msg)
-            m = _INLINE_DSN.search(text)
+            m = _INLINE_DSN.search(text) or _DSN_FIELD.search(text)
             if m:
-                end = _BOUNDARY_LINE.search(text, m.end())
-                blocks = parse_field_blocks(text[m.end(): end.start() if end else len(text)])
+                start = m.end() if m.group(0).lower().startswith("content-type") else m.start()
+                end = _BOUNDARY_LINE.search(text, start)
+                for block in parse_field_blocks(text[start: end.start() if end else len(text)]):
+                    if not _DSN_KEYS.intersection(block):
+                        break  # the returned message's header begins
+                    blocks.append(block)
         return blocks
 
     @cached_property
