@@ -200,9 +200,14 @@ def is_role(address: str) -> bool:
 # A quoted header of the returned message inside the explanation: its addresses are not recipients
 # (except a quoted To/Cc, which the decoders that trust it read on purpose).
 _QUOTED_HEADER = re.compile(
-    r"(?i)^\s*>?\s*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|in-reply-to|references|"
+    r"(?i)^[\s>*|]*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|in-reply-to|references|"
     r"list-[\w-]+|errors-to|delivered-to|x-[\w-]+|received|subject|date|resent-[\w-]+|envelope-from|"
     r"dkim-signature|authentication-results|arc-[\w-]+)\s*:"
+)
+_FAILURE_CUE = re.compile(
+    r"(?i)\b(?:fail\w*|unknown|not|no such|invalid|reject\w*|refus\w*|denied|undeliver\w*|unable|could ?n[o']t|"
+    r"can ?n[o']t|bounc\w*|disabled|quota|full|exceed\w*|error\w*|expired|exist|inactive|blocked|problem\w*|"
+    r"permanent\w*|temporar\w*|delay\w*|unavailable|suspend\w*|giving up|gave up|undelivered|returned)\b"
 )
 _ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
 
@@ -245,7 +250,10 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     before.insert(0, prev)
                 diag = " ".join(x.strip() for x in before) + " " + diag
             found[key] = evidence(addr, diag.strip(" :"))
-    return list(found.values())
+    # Addresses whose words say nothing of a failure (a signature, a "write to X instead", a quoted
+    # List-Id) are not failed recipients when others' words do.
+    failing = [ev for ev in found.values() if ev.status or ev.reply_code or _FAILURE_CUE.search(ev.diagnostic)]
+    return failing or list(found.values())
 
 
 _BOUNCE_SUBJECT = re.compile(
