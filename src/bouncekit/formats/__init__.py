@@ -39,6 +39,7 @@ from .verizon import Verizon
 from .x1 import X1
 from .x2 import X2
 from .x3 import X3
+from .x6 import X6
 from .text import PlainText
 
 
@@ -71,6 +72,7 @@ REGISTRY: tuple[Format, ...] = (
     X1(),
     X2(),
     X3(),
+    X6(),
     FML(),
     ApacheJames(),
     Verizon(),
