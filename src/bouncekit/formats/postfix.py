@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .. import addresses
+from .. import addresses, codes
 from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import combine, dsn_evidence, evidence
@@ -51,7 +51,8 @@ class Postfix:
             words = _DELIVERY_VIA.sub("", unfold(m.group(2)))
             connect = _CONNECT.search(words)
             if connect and "said:" not in words:
-                command = "CONN" if "connect to" in connect.group(0).lower() else None
+                # a server that answered at connection time refused us; a timeout is no SMTP command
+                command = "CONN" if "connect to" in connect.group(0).lower() and codes.find_reply_code(words) else None
                 human[recipient.lower()] = evidence(recipient, words, remote_mta=connect.group(1).lower(),
                                                     command=command)
             else:

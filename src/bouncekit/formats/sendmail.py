@@ -63,7 +63,10 @@ class Sendmail:
         remote_status: dict[str, str] = {}
         for recipient in order:
             reply, command = replies.get(recipient) or replies.get("") or ("", None)
-            words = reply or summaries.get(recipient) or listed.get(recipient) or summaries.get("") or ""
+            own = summaries.get(recipient) or listed.get(recipient) or ""
+            own = "" if own.isdigit() else own  # "(reason: 255)": a mailer's exit status, not a reply
+            notes = summaries.get("", "")
+            words = reply or (notes if own in notes else own if notes in own else f"{own} {notes}")
             host = hosts.get(recipient) or hosts.get("")
             if reply and (status := codes.find_status(reply)):
                 remote_status[recipient] = status
@@ -109,8 +112,11 @@ class Sendmail:
         if not m:
             return replies, summaries, hosts
         host, target, command, quit_sent, continued, last = None, "", None, False, False, None
-        for line in text[m.end():].splitlines():
+        notes: list[str] = []
+        for line in text[m.end():].lstrip("\n").splitlines():
             line = line.rstrip()
+            if not line or line.startswith("--") or line.startswith("Reporting-MTA:"):
+                break  # the transcript is one block
             if (t := _TALKING.match(line)):
                 host, target, command, quit_sent = t.group(1).lower(), "", "CONN", False
             elif (s := _SENT.match(line)):
@@ -142,12 +148,12 @@ class Sendmail:
                         replies[addr.lower()] = (last[0], None if last[1] == "DATA" else last[1])
                         if host:
                             hosts.setdefault(addr.lower(), host)
-            elif line.strip() and not line.startswith((">>>", "<<<", "...")):
-                # Sendmail's own words for the whole session ("554 5.3.0 unknown mailer error 255")
-                if codes.find_reply_code(line) and not summaries.get("", "")[:1].isdigit():
-                    summaries[""] = unfold(line)
-                else:
-                    summaries.setdefault("", unfold(line))
+            elif line.strip() and not line.startswith((">>>", "<<<", "...")) and len(notes) < 6:
+                # the local mailer's or Sendmail's own words ("mail.local: unknown user: x",
+                # "Message could not be delivered for 5 days")
+                notes.append(line.strip())
             last = None
+        if notes:
+            summaries[""] = unfold(" ".join(notes))
         return replies, summaries, hosts
 
