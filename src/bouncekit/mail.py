@@ -241,11 +241,13 @@ class Mail:
                 if ctype == "message/feedback-report":
                     continue
                 blocks += parse_field_blocks(part_text(part))
-        if not blocks and isinstance(self.msg.get_payload(), str):
-            # MIME parts sent without the MIME headers (or boundaries) that announce them (seen from
-            # Sendmail and others): read the delivery-status fields out of the plain text.
-            text = part_text(self.msg)
-            m = _INLINE_DSN.search(text) or _DSN_FIELD.search(text)
+        unsplit = isinstance(self.msg.get_payload(), str)
+        texts = [] if blocks else [part_text(self.msg)] if unsplit else [
+            part_text(p) for p in self.parts if p.get_content_type() == "text/plain"]
+        for text in texts:
+            # MIME parts sent without the MIME headers (or with boundaries) the parser cannot see
+            # (seen from Sendmail and others): read the delivery-status fields out of the text.
+            m = _INLINE_DSN.search(text) or (_DSN_FIELD.search(text) if unsplit else None)
             if m:
                 start = m.end() if m.group(0).lower().startswith("content-type") else m.start()
                 end = _BOUNDARY_LINE.search(text, start)

@@ -149,6 +149,8 @@ def dsn_evidence(mail: Mail) -> list[Evidence]:
         status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
         action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
+        if not diagnostic and "(" in status_field:  # "Status: 4.0.0 (host name lookup failure)"
+            diagnostic = status_field.split("(", 1)[1].rsplit(")", 1)[0].strip()
         remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").lower() or None
         out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
     return out
