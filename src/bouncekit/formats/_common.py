@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .. import addresses, codes
 from ..mail import Mail, unfold
@@ -135,10 +136,14 @@ _ACTIONS = {"failed": "failed", "failure": "failed", "fail": "failed", "delayed"
             "delivered": "delivered", "relayed": "relayed", "expanded": "expanded", "deliverable": "delivered"}
 
 
-def dsn_evidence(mail: Mail) -> list[Evidence]:
-    """Per-recipient Evidence from RFC 3464 / RFC 6533 delivery-status blocks."""
+def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list[Evidence]:
+    """Per-recipient Evidence from RFC 3464 / RFC 6533 delivery-status blocks.
+
+    ``blocks`` defaults to the mail's delivery-status parts; vendors that print the same fields
+    in their text part pass :func:`~bouncekit.mail.parse_field_blocks` of that text instead.
+    """
     out: list[Evidence] = []
-    for block in mail.status_blocks:
+    for block in (mail.status_blocks if blocks is None else blocks):
         raw = block.get("final-recipient") or block.get("original-recipient") or block.get("x-actual-recipient")
         if not raw:
             continue
@@ -151,9 +156,26 @@ def dsn_evidence(mail: Mail) -> list[Evidence]:
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
         if not diagnostic and "(" in status_field:  # "Status: 4.0.0 (host name lookup failure)"
             diagnostic = status_field.split("(", 1)[1].rsplit(")", 1)[0].strip()
-        remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").lower() or None
-        out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
+        # "dns; mx.example.org (TCP|192.0.2.1|...) (mx ESMTP)" or "dns; mx.example.com. (192.0.2.1, ...)":
+        # the host is the first word
+        remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").rstrip(".").lower() or None
+        ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote)
+        if ev.command is None and recipient and blocks is None:
+            # The fields rarely say which command was refused; the human-readable paragraph often does.
+            command = command_of(paragraph_about(mail.body, recipient))
+            ev = replace(ev, command=command) if command else ev
+        out.append(ev)
     return out
+
+
+def paragraph_about(text: str, address: str) -> str:
+    """The paragraph of ``text`` that begins with ``<address>:`` (Postfix style), without the address."""
+    at = text.find("<" + address + ">")
+    if at < 0 or (at > 0 and text[at - 1] not in "\n \t"):
+        return ""
+    rest = text[at + len(address) + 2:].lstrip(" \t:")
+    end = rest.find("\n\n")
+    return rest[: end if end >= 0 else len(rest)]
 
 
 def combine(dsn: list[Evidence], human: dict[str, Evidence]) -> list[Evidence]:
@@ -171,6 +193,8 @@ def combine(dsn: list[Evidence], human: dict[str, Evidence]) -> list[Evidence]:
             out.append(ev)
             continue
         diagnostic = h.diagnostic if h.diagnostic and (h.reply_code or not ev.diagnostic) else ev.diagnostic
+        if h.diagnostic and h.diagnostic in ev.diagnostic:  # the DSN quotes the same reply, and more of it
+            diagnostic = ev.diagnostic
         out.append(evidence(ev.recipient, diagnostic, status=ev.status, reply_code=h.reply_code or ev.reply_code,
                             action=ev.action, remote_mta=ev.remote_mta or h.remote_mta,
                             command=h.command or ev.command, hint=ev.hint or h.hint, clean=False))
@@ -181,7 +205,7 @@ def reporting_mta(mail: Mail) -> str | None:
     """The Reporting-MTA of the first DSN block, if any."""
     for block in mail.status_blocks:
         if "reporting-mta" in block:
-            return _field_value(block["reporting-mta"]).lower() or None
+            return (_field_value(block["reporting-mta"]).split() or [""])[0].strip("[]").lower() or None
     return None
 
 
@@ -211,6 +235,7 @@ _FAILURE_CUE = re.compile(
     r"can ?n[o']t|bounc\w*|disabled|quota|full|exceed\w*|error\w*|expired|exist|inactive|blocked|problem\w*|"
     r"permanent\w*|temporar\w*|delay\w*|unavailable|suspend\w*|giving up|gave up|undelivered|returned)\b"
 )
+_GENERATED_FROM = re.compile(r"(?i)generated from\s*<?$")
 _ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
 
 
@@ -231,6 +256,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
             key = addr.lower()
             if key in excluded or key in found or is_role(addr):
                 continue
+            if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
+                continue  # Exim's "(generated from alias@...)": the address the recipient was expanded from
             diag_lines = [line]
             for nxt in lines[i + 1:i + 12]:
                 if not nxt.strip():
