@@ -235,8 +235,39 @@ _FAILURE_CUE = re.compile(
     r"can ?n[o']t|bounc\w*|disabled|quota|full|exceed\w*|error\w*|expired|exist|inactive|blocked|problem\w*|"
     r"permanent\w*|temporar\w*|delay\w*|unavailable|suspend\w*|giving up|gave up|undelivered|returned)\b"
 )
+# Words that, ahead of an address in its own sentence, make it advice rather than a failure:
+# "try michael.fox@...", "e.g., if a@b fails", "contact ...", "finger NAME@...", "... instead".
+_ADVICE_CUE = re.compile(
+    r"(?i)\b(?:try(?:ing)?|e\.\s?g\.|for (?:example|instance)|such as|instead|contact(?:ing)?|write to|"
+    r"to reach|finger|ph\s+-s|send (?:it |them )?to|resend (?:it |them )?to)\b"
+)
+# The end of a sentence: a full stop (or ! ?), maybe closing quotes, then white space.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
 _GENERATED_FROM = re.compile(r"(?i)generated from\s*<?$")
 _ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
+
+
+def _sentence_around(lines: list[str], i: int, address: str) -> tuple[str, str] | None:
+    """The sentence of ``lines[i]``'s paragraph that holds ``address``: (words before it, words after it)."""
+    start = i
+    while start > 0 and lines[start - 1].strip() and i - start < 12:
+        start -= 1
+    end = i + 1
+    while end < len(lines) and lines[end].strip() and end - i < 12:
+        end += 1
+    before_lines = " ".join(x.strip() for x in lines[start:i])
+    at = lines[i].lower().find(address.lower())
+    if at < 0:
+        return None
+    before = (before_lines + " " + lines[i][:at].strip()).strip()
+    after = (lines[i][at + len(address):].strip() + " " + " ".join(x.strip() for x in lines[i + 1:end])).strip()
+    stops = list(_SENTENCE_END.finditer(before + " "))
+    if stops:
+        before = before[stops[-1].end():]
+    stop = _SENTENCE_END.search(after + " ", 1)
+    if stop:
+        after = after[: stop.end()]
+    return before, after
 
 
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
@@ -245,10 +276,16 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     Each address (not one of ``exclude``, not a role account) is taken with the words that
     explain it: the rest of its line and the indented/continued lines under it, or, when the
     address stands alone with nothing under it, the paragraph before it.
+
+    Which of the addresses failed is read from their own sentences: an address after advice
+    words ("try x@y", "e.g.", "contact", "... instead") is advice, never a recipient; an address
+    whose sentence (or reply code) tells of a failure beats one that only shares a paragraph
+    with such words ("The standard form is a@b although ... The address c@d did not match").
     """
     excluded = {e.lower() for e in exclude}
     lines = text.splitlines()
     found: dict[str, Evidence] = {}
+    rank: dict[str, int] = {}
     for i, line in enumerate(lines):
         if "@" not in line or _QUOTED_HEADER.match(line):
             continue
@@ -266,7 +303,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     break
                 diag_lines.append(nxt)
             diag = " ".join(x.strip() for x in diag_lines)
-            if _ADDR_LINE_ONLY.match(line):  # the address and its wrapping ("<a@b>:") are not words
+            alone = bool(_ADDR_LINE_ONLY.match(line))
+            if alone:  # the address and its wrapping ("<a@b>:") are not words
                 diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
             if not codes.find_reply_code(diag) and not codes.find_status(diag) and len(diag.strip(" <>:")) < 8:
                 # the address stands alone: its explanation is the paragraph before it
@@ -278,11 +316,22 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                         continue
                     before.insert(0, prev)
                 diag = " ".join(x.strip() for x in before) + " " + diag
-            found[key] = evidence(addr, diag.strip(" :"))
-    # Addresses whose words say nothing of a failure (a signature, a "write to X instead", a quoted
-    # List-Id) are not failed recipients when others' words do.
-    failing = [ev for ev in found.values() if ev.status or ev.reply_code or _FAILURE_CUE.search(ev.diagnostic)]
-    return failing or list(found.values())
+            ev = evidence(addr, diag.strip(" :"))
+            sentence = None if alone else _sentence_around(lines, i, addr)
+            if sentence is not None and _ADVICE_CUE.search(sentence[0]):
+                continue  # advice: "if a@b fails, try c@d"
+            found[key] = ev
+            if ev.status or ev.reply_code:
+                rank[key] = 2
+            elif _FAILURE_CUE.search(ev.diagnostic):
+                # in prose, the failure must be told in the address's own sentence to count fully
+                rank[key] = 2 if sentence is None or _FAILURE_CUE.search(" ".join(sentence)) else 1
+            else:
+                rank[key] = 0
+    # Addresses whose words say nothing of a failure (a signature, a quoted List-Id) are not
+    # failed recipients when others' words do.
+    best = max(rank.values(), default=0)
+    return [ev for key, ev in found.items() if rank[key] == best]
 
 
 _BOUNCE_SUBJECT = re.compile(

@@ -1,0 +1,48 @@
+"""The free-text scanner: failure lines versus advice and explanation lines."""
+
+from __future__ import annotations
+
+from bouncekit.formats._common import scan_text
+
+
+def _recipients(text: str) -> list[str]:
+    return [ev.recipient for ev in scan_text(text)]
+
+
+def test_advice_addresses_are_not_recipients() -> None:
+    text = (
+        "Message not delivered to the following:\n"
+        "\n"
+        "carol@example.com    mailbox unavailable\n"
+        "\n"
+        "If no lookup tools are available to you, try sending to the most explicit form of\n"
+        "the name, e.g., if c.smith@example.com fails, try carol.a.smith@example.com.\n"
+        "To reach a party that was formerly reachable by emailing NAME@example.com,\n"
+        "try emailing to NAME@lab.example.com instead.\n"
+    )
+    assert _recipients(text) == ["carol@example.com"]
+
+
+def test_only_advice_gives_nothing() -> None:
+    text = "Delivery failed.\n\nIf this fails, try dave.jones@example.org or finger NAME@directory.example.org.\n"
+    assert _recipients(text) == []
+
+
+def test_failure_told_in_the_addresses_own_sentence_wins() -> None:
+    text = (
+        "The standard form of email address here is first.last@example.org\n"
+        "although individuals may choose another address. The address to\n"
+        "which your message was addressed, erin@example.org, did not exactly match\n"
+        "an address of ours.\n"
+    )
+    assert _recipients(text) == ["erin@example.org"]
+
+
+def test_did_not_reach_is_a_failure_not_advice() -> None:
+    text = "Did not reach the following recipient: frank@example.net\n"
+    assert _recipients(text) == ["frank@example.net"]
+
+
+def test_address_alone_under_a_failure_heading() -> None:
+    text = "The following addresses had permanent errors:\n\n    grace@example.com\n"
+    assert _recipients(text) == ["grace@example.com"]
