@@ -20,6 +20,7 @@ from ..mail import Mail
 from ..model import Evidence
 from .activehunter import ActiveHunter
 from .amavis import Amavis
+from .aol import AOL
 from .amazonses import AmazonSES
 from .amazonworkmail import AmazonWorkMail
 from .apachejames import ApacheJames
@@ -100,6 +101,7 @@ REGISTRY: tuple[Format, ...] = (
     GoogleGroups(),  # same daemon address as Gmail: goes first, and passes what is not a group notice
     Gmail(),
     Yahoo(),  # also relayed by other senders (SES): it recognises its first body line, not the sender
+    AOL(),  # AOL's old notice names screen names; before Sendmail, whose sender name it shares
     MailRu(),
     Yandex(),
     GMX(),
