@@ -13,6 +13,11 @@ A ``multipart/report`` (boundary ``Boundary_(ID_...)``) whose text part reads::
 
 The DSN part gives recipient, action and status (with the reason again in parentheses);
 the diagnostic is the DSN's, else the text's "Diagnostic code", else its "Reason".
+
+When the server rewrote the address on the way to its message store, it prints both:
+"Recipient address: user@ims-ms-daemon" (its internal routing form, the DSN's Final-Recipient)
+and "Original address: user@example.org" (the address the sender used, the Original-Recipient).
+The original is the one reported: the internal form is nobody's address outside that server.
 Recognised by the ``Boundary_(ID_`` boundary or "Messaging Server" in the Received headers.
 """
 
@@ -43,18 +48,22 @@ class MessagingServer:
         for m in _ITEM.finditer(mail.body):
             key, value = m.group(1).lower(), m.group(2).strip()
             if key == "recipient address":
-                found = addresses.find_addresses(value)
-                current = said.setdefault(found[0].lower(), {}) if found else None
+                # the internal form may have a dotless domain (user@ims-ms-daemon): read the field whole
+                found = addresses.normalize(value) or next(iter(addresses.find_addresses(value)), None)
+                current = said.setdefault(found.lower(), {}) if found else None
             elif current is not None:
                 current.setdefault(key, value)
         dsn = dsn_evidence(mail)
         if not dsn:
-            return [evidence(r, f.get("diagnostic code") or f.get("reason", "")) for r, f in said.items()]
+            dsn = [evidence(r, f.get("diagnostic code") or f.get("reason", "")) for r, f in said.items()]
         out = []
         for ev in dsn:
             text = said.get((ev.recipient or "").lower(), {})
             if not ev.diagnostic and (text.get("diagnostic code") or text.get("reason")):
                 richer = evidence(ev.recipient, text.get("diagnostic code") or text["reason"], status=ev.status)
                 ev = replace(ev, diagnostic=richer.diagnostic, reply_code=ev.reply_code or richer.reply_code)
+            original = addresses.find_addresses(text.get("original address", ""))
+            if original:
+                ev = replace(ev, recipient=original[0])
             out.append(ev)
         return out
