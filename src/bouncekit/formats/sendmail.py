@@ -18,6 +18,10 @@ Usually an RFC 3464 part follows; its fields give recipient and action, but its 
 Sendmail's own mapping, so the remote server's reply (the ``<<<`` lines, with the command that
 drew it) is preferred for the diagnostic and for the enhanced code. Without a DSN (old or
 forwarded reports) the list and the transcript are all there is.
+
+An alias shows in the list as ``user@host`` then ``(expanded from: <alias@example.org>)``. The DSN
+then names the alias as Final-Recipient (the expansion is only its X-Actual-Recipient); without a
+DSN both are reported: the alias is the address the sender used, the expansion the one that failed.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ _TRANSCRIPT = re.compile(r"(?im)^\s*-+\s*Transcript of session follows\s*-+\s*$"
 _TALKING = re.compile(r"(?i)^\.\.\. while talking to ([^\s:]+?)\.?:\s*$")
 _SENT = re.compile(r"^>>> (\S+)(?:\s+(\S+))?(.*)$")
 _SUMMARY = re.compile(r"^([245]\d\d)\s+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?<?([^\s<>]+@[^\s<>]+?)>?\.\.\.\s*(.*)$")
+_EXPANDED = re.compile(r"^\s*\(expanded from:\s*(.*)\)\s*$")
 _COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA", "EHLO": "HELO", "HELO": "HELO"}
 
 
@@ -49,7 +54,8 @@ class Sendmail:
 
     def parse(self, mail: Mail) -> list[Evidence]:
         text = mail.body
-        listed = self._listed(text)
+        aliases: dict[str, str] = {}
+        listed = self._listed(text, aliases)
         replies, summaries, hosts = self._transcript(text)
         dsn = dsn_evidence(mail)
         order = list(listed) + [r for r in summaries if r and r not in listed]
@@ -72,13 +78,20 @@ class Sendmail:
                 remote_status[recipient] = status
             human[recipient] = evidence(recipient, words, status=remote_status.get(recipient), command=command,
                                         remote_mta=host)
+        if not dsn:
+            for recipient, alias in aliases.items():
+                if alias.lower() not in human and recipient in human:
+                    human[alias.lower()] = replace(human[recipient], recipient=alias)
         # The remote server's enhanced code beats Sendmail's own mapping in the Status field.
         return [replace(ev, status=remote_status[key]) if (key := (ev.recipient or "").lower()) in remote_status
                 else ev for ev in combine(dsn, human)]
 
     @staticmethod
-    def _listed(text: str) -> dict[str, str]:
-        """Recipients of the "following addresses had ... errors" list, with their (reason: ...)."""
+    def _listed(text: str, aliases: dict[str, str] | None = None) -> dict[str, str]:
+        """Recipients of the "following addresses had ... errors" list, with their (reason: ...).
+
+        ``aliases`` receives, per listed recipient, the address it was "(expanded from: ...)".
+        """
         out: dict[str, str] = {}
         m = _LIST.search(text)
         if not m:
@@ -95,6 +108,11 @@ class Sendmail:
                 reason = re.match(r"\s*\(reason:\s*(.*)\)\s*$", line)
                 if reason and current:
                     out[current] = reason.group(1)
+                expanded = _EXPANDED.match(line)
+                if expanded and current and aliases is not None:
+                    alias = addresses.normalize(expanded.group(1))
+                    if alias and alias.lower() != current:
+                        aliases[current] = alias
                 continue
             current = addresses.normalize(line.strip())
             if current:
