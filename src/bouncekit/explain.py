@@ -40,13 +40,19 @@ def _evidence_of(delivery: Delivery) -> Evidence:
                     remote_mta=delivery.remote_mta, command=delivery.command, hint=hint)
 
 
+def _pattern(text: str, width: int = 80) -> str:
+    """A pattern for display: whitespace collapsed, clipped."""
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= width else flat[: width - 1] + "…")
+
+
 def _check_text(check: ConditionCheck) -> str:
     seen = "none" if check.seen is None else repr(check.seen) if check.key in ("diagnostic", "remote_mta") else check.seen
     if check.key in ("diagnostic", "remote_mta"):
         verdict = "matches" if check.held else "does not match"
         if check.key == "diagnostic":
-            return f"{check.key} {verdict} {check.expected!r}"
-        return f"{check.key} {seen} {verdict} {check.expected!r}"
+            return f"{check.key} {verdict} {_pattern(check.expected)}"
+        return f"{check.key} {seen} {verdict} {_pattern(check.expected)}"
     return f"{check.key} {seen} {'is' if check.held else 'is not'} {check.expected}"
 
 
@@ -85,7 +91,7 @@ def explain_delivery(delivery: Delivery, rules: RuleSet, format: str | None, *, 
         lines.append(f"  matched:    {rule.id} ({_where(rule)}) -> {decision.group.value}, {hard}")
         for check in tried[-1][1]:
             if check.key in ("diagnostic", "remote_mta") and check.seen is not None:
-                lines.append(f"              {check.key} {check.expected!r}: {mark(check.seen, check.span, color=color)}")
+                lines.append(f"              {check.key} {_pattern(check.expected)}: {mark(check.seen, check.span, color=color)}")
             else:
                 lines.append(f"              {_check_text(check)}")
         if rule.note:

@@ -582,7 +582,7 @@ class RuleSet:
     layered over another. Rule sets are immutable and safe to share between threads.
     """
 
-    __slots__ = ("_rules", "_ids", "_disabled")
+    __slots__ = ("_rules", "_ids", "_disabled", "_plan")
 
     def __init__(self, rules: Iterable[Rule] = (), *, disable: Iterable[str] | dict[str, str] = ()) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
@@ -602,6 +602,13 @@ class RuleSet:
         if problems:
             raise RuleError("\n".join(problems), problems=problems)
         self._ids: dict[str, Rule] = ids
+        # The matching plan: per rule, the cheapest tests that can rule it out without a call
+        # (its required literal, the status classes it accepts), checked inline by match().
+        self._plan: tuple[tuple[Rule, str | None, bool, frozenset[str] | None], ...] = tuple(
+            (rule, rule._literal, rule._literal_fold,
+             None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status))
+            for rule in self._rules
+        )
         if isinstance(disable, dict):
             self._disabled: dict[str, str] = dict(disable)
         else:
@@ -764,7 +771,12 @@ class RuleSet:
         """
         diagnostic = evidence.diagnostic or ""
         folded = diagnostic.casefold()
-        for rule in self._rules:
+        status_class = evidence.status[0] if evidence.status else ""
+        for rule, literal, fold, classes in self._plan:
+            if classes is not None and status_class not in classes:
+                continue
+            if literal is not None and literal not in (folded if fold else diagnostic):
+                continue
             if rule._matches(evidence, format, diagnostic, folded):
                 return rule
         return None
