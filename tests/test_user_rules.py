@@ -335,3 +335,11 @@ def test_generated_rules_do_not_change_corpus_results() -> None:
 
     for case in CASES:
         assert table.decide(case.evidence()) == RuleSet.builtin().decide(case.evidence()), case.diagnostic
+
+
+def test_no_rule_plugin_is_left_installed() -> None:
+    """tests/test_rule_plugins.py installs its package in a temporary directory and removes it again."""
+    from bouncekit.rules import load_plugins
+
+    assert not any(p.name.startswith("acme") for p in load_plugins())
+    assert not any("bouncekit_acme_rules" in path for path in __import__("sys").path)

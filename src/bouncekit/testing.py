@@ -42,7 +42,7 @@ _DATE = format_datetime(datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
 
 
 def make_bounce(*, status: str | None = None, reply_code: str | None = None, diagnostic: str = "",
-                remote_mta: str | None = None, recipient: str = "user@example.com", action: str = "failed",
+                remote_mta: str | None = None, recipient: str = "user@example.com", action: str | None = None,
                 command: str | None = None, format: str = "rfc3464", reporting_mta: str = "mta.bouncekit.test",
                 sender: str = "sender@example.org") -> bytes:
     """The raw bytes of a bounce for one recipient, built from these parameters.
@@ -52,8 +52,11 @@ def make_bounce(*, status: str | None = None, reply_code: str | None = None, dia
     to COMMAND command)``.
     ``format="text"`` writes a plain-text bounce whose explanation reads ``host REMOTE_MTA said:
     REPLY_CODE STATUS DIAGNOSTIC (in reply to COMMAND command)``. Parameters left None are left out
-    of the message (no code is invented).
+    of the message (no code is invented); ``action`` defaults to ``delayed`` for a class 4 code and
+    ``failed`` otherwise.
     """
+    if action is None:
+        action = "delayed" if (status or reply_code or "5").startswith("4") else "failed"
     if format not in BUILDABLE_FORMATS:
         raise ValueError(f"make_bounce() writes the formats {', '.join(BUILDABLE_FORMATS)}, not {format!r}; "
                          f"use classify_evidence() to test rules on other format names.")

@@ -27,6 +27,8 @@ from .engine import USER_PATTERN_TIMEOUT, Rule, RuleError, RuleSet
 #: The entry point group rule plugins register in.
 ENTRY_POINT_GROUP = "bouncekit.rules"
 
+_LEAVE_OUT = "(--no-plugins, or plugins=False, leaves plugins out.)"
+
 #: ``Rule.source_file`` of the rules of the built-in table.
 BUILTIN_SOURCE = "builtin.toml"
 
@@ -91,12 +93,11 @@ def load_plugins(*, timeout: float | None = USER_PATTERN_TIMEOUT) -> list[Plugin
         try:
             rules = _load_entry_point(ep, timeout)
         except RuleError as exc:
-            problems = [f"The rule plugin {ep.name!r} ({ep.value}) is broken: {p}" for p in exc.problems]
-            raise RuleError("\n".join(problems) + "\n(Run with --no-plugins to leave plugins out.)",
-                            problems=problems) from None
+            problems = [f"The rule plugin {ep.name!r} ({ep.value}) is broken: {p} {_LEAVE_OUT}" for p in exc.problems]
+            raise RuleError("\n".join(problems), problems=problems) from None
         except Exception as exc:  # an import error, a missing file, a bug in the plugin's function
             raise RuleError(f"The rule plugin {ep.name!r} ({ep.value}) could not be loaded: {exc!r}. "
-                            f"(Run with --no-plugins to leave plugins out.)") from None
+                            f"{_LEAVE_OUT}") from None
         plugins.append(Plugin(ep.name, ep.value, _distribution(ep), rules))
     return plugins
 
