@@ -136,7 +136,7 @@ NEVER = [
     ('[[rule]]\nid = "n.classes"\nstatus = "5.7.*"\nreply_code = "4*"\ngroup = "blocked"\n', "n.classes",
      "share their class"),
     ('[[rule]]\nid = "n.action"\naction = []\ngroup = "blocked"\n', "n.action", "empty 'action' list"),
-    ('[[rule]]\nid = "n.hint"\nhint = "blocked"\ngroup = "blocked"\n', "n.hint", "no format decoder gives"),
+    ('[[rule]]\nid = "n.hint"\nhint = []\ngroup = "blocked"\n', "n.hint", "empty 'hint' list"),
     ('[[rule]]\nid = "n.status"\nstatus = "5.1"\ngroup = "blocked"\n', "n.status", "no complete enhanced code"),
     ('[[rule]]\nid = "n.class6"\nstatus = "6.*"\ngroup = "blocked"\n', "n.class6", "class is not 2, 4 or 5"),
     ('[[rule]]\nid = "n.reply"\nreply_code = "650"\ngroup = "blocked"\n', "n.reply", "no reply code of class"),

@@ -60,8 +60,6 @@ CONDITION_KEYS: tuple[str, ...] = (
 )
 #: Top-level keys a rule file may hold.
 FILE_KEYS: frozenset[str] = frozenset({"rule", "disable"})
-#: Groups a format decoder can establish as a hint; a ``hint`` naming another group never matches.
-HINT_GROUPS: frozenset[Group] = NOT_FAILURES
 
 _STATUS_GLOB = regex.compile(r"^[0-9*]+(?:\.[0-9*]+){0,2}$")
 _STATUS_EXACT = regex.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
@@ -348,11 +346,6 @@ class Rule:
                 hints.append(Group(item))
             except ValueError:
                 raise RuleError(f"Rule {rid!r} ({where}) has a hint naming an unknown group {item!r}.") from None
-            if hints[-1] not in HINT_GROUPS:
-                raise RuleError(
-                    f"Rule {rid!r} ({where}) has a hint {item!r}, which no format decoder gives (hints are "
-                    f"{', '.join(sorted(g.value for g in HINT_GROUPS))}), so it can never match."
-                )
         for name in ("diagnostic", "remote_mta"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value):
