@@ -343,3 +343,21 @@ def test_no_rule_plugin_is_left_installed() -> None:
 
     assert not any(p.name.startswith("acme") for p in load_plugins())
     assert not any("bouncekit_acme_rules" in path for path in __import__("sys").path)
+
+
+def test_docs_rules_example_is_the_issue_example_and_its_output_is_current(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/rules.md: the first TOML block is the acme rule; the explain transcript is what explain prints."""
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    block = regex.search(r"```toml\n(.*?)```", doc, regex.DOTALL)
+    assert block is not None and block.group(1) == ACME
+    (tmp_path / "acme.toml").write_text(block.group(1), encoding="utf-8")
+    (tmp_path / "bounce.eml").write_bytes((ROOT / "tests" / "rule_samples" / "acme-quota.eml").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for command in ("rules check acme.toml", "explain --rules acme.toml bounce.eml"):
+        code, out, err = run(*command.split(), "--no-plugins", "--color", "never") if command.startswith("explain") \
+            else run(*command.split(), "--no-plugins")
+        assert code == 0, err
+        transcript = regex.search(rf"    \$ bouncekit {regex.escape(command)}\n((?:    (?!\$ ).*\n|\n(?=    (?!\$ )))+)", doc)
+        assert transcript is not None, command
+        expected = "\n".join(line[4:] for line in transcript.group(1).rstrip("\n").splitlines()) + "\n"
+        assert out == expected
