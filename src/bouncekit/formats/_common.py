@@ -141,6 +141,14 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
 
     ``blocks`` defaults to the mail's delivery-status parts; vendors that print the same fields
     in their text part pass :func:`~bouncekit.mail.parse_field_blocks` of that text instead.
+
+    Final-Recipient or Original-Recipient? The Final-Recipient is reported: it is the reporting
+    MTA's own statement of the address it failed to deliver to, Sendmail already puts the alias
+    the sender used there (the expansion goes to X-Actual-Recipient), and Postfix's
+    "(expanded from <alias>)" names the expansion, which is what failed. The Original-Recipient
+    is taken only when the Final-Recipient is missing or no address at all. Where a format is
+    known to put an internal routing form in Final-Recipient (Messaging Server's
+    ``user@ims-ms-daemon``), its decoder reports the original instead.
     """
     out: list[Evidence] = []
     for block in (mail.status_blocks if blocks is None else blocks):

@@ -1,4 +1,4 @@
-"""The free-text scanner: failure lines versus advice and explanation lines."""
+"""Finding the failed recipients: free-text failure lines versus advice, and the DSN recipient policy."""
 
 from __future__ import annotations
 
@@ -46,3 +46,28 @@ def test_did_not_reach_is_a_failure_not_advice() -> None:
 def test_address_alone_under_a_failure_heading() -> None:
     text = "The following addresses had permanent errors:\n\n    grace@example.com\n"
     assert _recipients(text) == ["grace@example.com"]
+
+
+# The DSN recipient policy (dsn_evidence): Final-Recipient first, Original-Recipient as the fallback.
+def _dsn(final: str, original: str) -> bytes:
+    return (
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nFailed.\n\n--b\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.example.org\n\n"
+        f"Final-Recipient: {final}\nOriginal-Recipient: {original}\nAction: failed\nStatus: 5.1.1\n\n--b--\n"
+    ).encode()
+
+
+def test_dsn_reports_the_final_recipient() -> None:
+    from bouncekit import parse
+
+    report = parse(_dsn("rfc822; hal@mbox.example.net", "rfc822;hal.jones@example.net"))
+    assert [d.recipient for d in report.deliveries] == ["hal@mbox.example.net"]
+
+
+def test_dsn_falls_back_to_the_original_recipient() -> None:
+    from bouncekit import parse
+
+    report = parse(_dsn("rfc822;", "rfc822;hal.jones@example.net"))
+    assert [d.recipient for d in report.deliveries] == ["hal.jones@example.net"]
