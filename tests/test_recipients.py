@@ -71,3 +71,7 @@ def test_dsn_falls_back_to_the_original_recipient() -> None:
 
     report = parse(_dsn("rfc822;", "rfc822;hal.jones@example.net"))
     assert [d.recipient for d in report.deliveries] == ["hal.jones@example.net"]
+
+
+def test_unable_to_send_to_is_a_failure() -> None:
+    assert _recipients("Unable to send to ivy@example.com: mailbox unavailable.\n") == ["ivy@example.com"]

@@ -245,9 +245,10 @@ _FAILURE_CUE = re.compile(
 )
 # Words that, ahead of an address in its own sentence, make it advice rather than a failure:
 # "try michael.fox@...", "e.g., if a@b fails", "contact ...", "finger NAME@...", "... instead".
+# ("send to" is no such word: "unable to send to a@b" is a failure.)
 _ADVICE_CUE = re.compile(
     r"(?i)\b(?:try(?:ing)?|e\.\s?g\.|for (?:example|instance)|such as|instead|contact(?:ing)?|write to|"
-    r"to reach|finger|ph\s+-s|send (?:it |them )?to|resend (?:it |them )?to)\b"
+    r"to reach|finger|ph\s+-s)\b"
 )
 # The end of a sentence: a full stop (or ! ?), maybe closing quotes, then white space.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
