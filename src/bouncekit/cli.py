@@ -18,6 +18,7 @@ from typing import TextIO
 
 from . import __version__
 from .batch import COLUMNS, Record, classify_paths
+from .log import _cli as _log_cli
 from .rules import RuleError, RuleSet
 
 EXIT_OK = 0
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="output format (default: table)")
     classify.add_argument("--rules", action="append", default=[], metavar="FILE",
                           help="a TOML rule file whose rules run before the built-in ones (repeatable)")
+    _log_cli.add_parsers(sub)  # log, suppression, codes
     return parser
 
 
@@ -121,6 +123,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         try:
             return run_classify(args, out, err)
         except BrokenPipeError:  # `bouncekit classify ... | head`
+            return EXIT_OK
+    if args.command in _log_cli.COMMANDS:
+        try:
+            return _log_cli.run(args, out, err)
+        except BrokenPipeError:
             return EXIT_OK
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE
