@@ -12,6 +12,7 @@ import lzma
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -84,18 +85,23 @@ def looks_like_mail(head: bytes) -> bool:
 def iter_file(path: str, source: str | None = None) -> Iterator[RawMessage]:
     """Messages of one file: a single message or an mbox; compressed files opened transparently."""
     source = source if source is not None else path
+    index = 0
     try:
         with _open(path) as fh:
             head = fh.peek(64)[:64] if hasattr(fh, "peek") else b""
             if head and not looks_like_mail(head):
                 yield RawMessage(source, 0, b"", "The file does not look like a mail message (no header at its start).")
                 return
-            for index, data in enumerate(split_mbox(fh)):
+            for data in split_mbox(fh):
                 yield RawMessage(source, index, data)
+                index += 1
     except OSError as exc:
-        raise SourceError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    except (EOFError, lzma.LZMAError, ValueError) as exc:
-        yield RawMessage(source, 0, b"", f"The file could not be decompressed or read: {exc}.")
+        if exc.errno is not None:  # the file system's complaint (missing, unreadable): the path fails
+            raise SourceError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        # a decompressor's complaint (BadGzipFile, bz2 "Invalid data stream"): this file's record says so
+        yield RawMessage(source, index, b"", f"The file could not be decompressed or read: {exc}.")
+    except (EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
+        yield RawMessage(source, index, b"", f"The file could not be decompressed or read: {exc}.")
 
 
 def iter_paths(path: str) -> Iterator[RawMessage]:
@@ -109,7 +115,10 @@ def iter_paths(path: str) -> Iterator[RawMessage]:
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "tmp")
             for name in sorted(files):
                 if not name.startswith("."):
-                    yield from iter_file(os.path.join(root, name))
+                    try:
+                        yield from iter_file(os.path.join(root, name))
+                    except SourceError as exc:  # one unreadable file must not end the walk
+                        yield RawMessage(os.path.join(root, name), 0, b"", str(exc))
         return
     if not os.path.exists(path):
         raise SourceError(f"No such file or directory: {path}.")

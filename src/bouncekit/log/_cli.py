@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..codes import lookup
-from ..rules import RuleError, RuleSet
+from ..rules import RuleError, load_rules
 from ._policy import DEFAULT_POLICY, SuppressionPolicy
 from ._store import (
     DEFAULT_CORRELATION_HEADERS,
@@ -58,7 +58,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     ingest = lsub.add_parser("ingest", parents=[db], help="classify the messages under PATH... and store them")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, mbox or Maildir; - for stdin")
     ingest.add_argument("--rules", action="append", default=[], metavar="FILE",
-                        help="a TOML rule file run before the built-in rules (repeatable)")
+                        help="a TOML rule file whose rules run before the plugins and built-in ones (repeatable)")
+    ingest.add_argument("--no-plugins", action="store_true",
+                        help="leave out the rule plugins installed in this Python environment")
     ingest.add_argument("--header", action="append", default=[], metavar="NAME",
                         help="a further header of sent messages to keep for correlation (repeatable; "
                              f"always kept: {', '.join(DEFAULT_CORRELATION_HEADERS)})")
@@ -144,16 +146,12 @@ def _codes(codes: Sequence[str], out: TextIO, err: TextIO) -> int:
 
 def _ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
-        rules = None
-        if args.rules:
-            user = RuleSet()
-            for path in args.rules:
-                user = user + RuleSet.from_file(path)
-            rules = RuleSet.builtin().with_user_rules(user)
+        rules = load_rules(args.rules, plugins=not args.no_plugins)
         policy = SuppressionPolicy(soft_threshold=args.soft_threshold, soft_window_days=args.soft_window_days,
                                    soft_reset_days=args.soft_reset_days)
     except (RuleError, OSError, ValueError) as exc:
-        err.write(f"bouncekit: {exc}\n")
+        for problem in str(exc).splitlines():
+            err.write(f"bouncekit: {problem}\n")
         return EXIT_USAGE
     headers = tuple(dict.fromkeys([*DEFAULT_CORRELATION_HEADERS, *args.header]))
     show_progress = not args.quiet and err.isatty()
