@@ -23,6 +23,7 @@ from typing import TextIO
 
 from . import __version__, load_rules, parse
 from .batch import COLUMNS, Record, classify_paths
+from .log import _cli as _log_cli
 from .rules import RuleError, RuleSet, source_label
 from .sources import SourceError, iter_paths
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = rules_sub.add_parser("list", help="print the effective rule table in the order rules are tried")
     _rule_options(listing)
     listing.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
+    _log_cli.add_parsers(sub)  # log, suppression, codes
     return parser
 
 
@@ -210,6 +212,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         try:
             return runner(args, out, err)
         except BrokenPipeError:  # `bouncekit classify ... | head`
+            return EXIT_OK
+    if args.command in _log_cli.COMMANDS:
+        try:
+            return _log_cli.run(args, out, err)
+        except BrokenPipeError:
             return EXIT_OK
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE

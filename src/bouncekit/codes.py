@@ -100,3 +100,87 @@ def consistent(status: str | None, reply_code: str | None) -> bool:
     if not status or not reply_code:
         return True
     return status[0] == reply_code[0]
+
+
+# --- Describing codes ---------------------------------------------------------------------------
+
+from dataclasses import dataclass  # noqa: E402  (kept next to the part of the module that uses it)
+
+from ._codes_table import (  # noqa: E402
+    ENHANCED,
+    REPLY,
+    REPLY_SECOND,
+    STATUS_SUBJECTS,
+)
+
+_OUTCOME = {"2": "success", "3": "intermediate", "4": "temporary failure", "5": "permanent failure"}
+_ENHANCED_SHAPE = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})")
+_REPLY_SHAPE = re.compile(r"([2345])([0-5])(\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    """What a reply code or an enhanced status code means."""
+
+    code: str
+    """The code as looked up (``550``, ``5.1.1``)."""
+    kind: str
+    """``reply`` (RFC 5321 reply code) or ``enhanced`` (RFC 3463 enhanced status code)."""
+    title: str
+    """Short name, e.g. "Bad destination mailbox address"."""
+    text: str
+    """One or two sentences on what it means."""
+    outcome: str
+    """What the first digit says: ``success``, ``intermediate``, ``temporary failure`` or
+    ``permanent failure``."""
+    source: str | None
+    """The RFC that defines it; None for a well-formed code that no RFC registers."""
+
+    @property
+    def registered(self) -> bool:
+        """True when an RFC defines this exact code."""
+        return self.source is not None
+
+    def __str__(self) -> str:
+        where = f"; {self.source}" if self.source else "; not registered"
+        return f"{self.title}: {self.text} ({self.outcome}{where})"
+
+
+def lookup(code: str, /) -> CodeInfo:
+    """What ``code`` (``"550"`` or ``"5.1.1"``) means; ``ValueError`` for something not shaped like one.
+
+    A well-formed code that no RFC registers (``5.1.99``, ``597``) is described by its class and
+    subject digits, with ``source`` None.
+    """
+    text = str(code).strip()
+    m = _ENHANCED_SHAPE.fullmatch(text)
+    if m:
+        cls, subject, detail = m.group(1), str(int(m.group(2))), str(int(m.group(3)))
+        canonical = f"{cls}.{subject}.{detail}"
+        outcome = _OUTCOME[cls]
+        known = ENHANCED.get(f"{subject}.{detail}")
+        if known:
+            return CodeInfo(canonical, "enhanced", known[0], known[1], outcome, known[2])
+        area = STATUS_SUBJECTS.get(subject, "a subject RFC 3463 does not define")
+        return CodeInfo(canonical, "enhanced", f"Unregistered {area} code",
+                        f"No RFC registers detail {detail} of subject {subject}; only the class "
+                        f"and subject digits carry meaning ({area}).", outcome, None)
+    m = _REPLY_SHAPE.fullmatch(text)
+    if m:
+        outcome = _OUTCOME[m.group(1)]
+        known_reply = REPLY.get(text)
+        if known_reply:
+            return CodeInfo(text, "reply", known_reply[0], known_reply[1], outcome, known_reply[2])
+        area = REPLY_SECOND[m.group(2)]
+        return CodeInfo(text, "reply", f"Unregistered reply code ({area})",
+                        f"No RFC defines {text}; its digits say: {area}.", outcome, None)
+    raise ValueError(f"{text!r} is neither an SMTP reply code (550) nor an enhanced status code (5.1.1).")
+
+
+def describe(code: str, /) -> str:
+    """A human description of an SMTP reply code or enhanced status code.
+
+        >>> describe("5.1.1").split(".")[0]
+        'Bad destination mailbox address'
+    """
+    return str(lookup(code))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for annotations only: this module imports nothing of the package at run time
@@ -160,6 +161,16 @@ class Report:
     """Subject of the message that bounced, where quoted."""
     subject: str | None = None
     """Subject of the bounce itself."""
+    date: datetime | None = None
+    """Date header of the bounce itself (timezone-aware), when present and readable."""
+    envelope_to: str | None = None
+    """The address the bounce was sent to (Delivered-To, X-Original-To, Envelope-To, else To):
+    where a VERP-encoded return path shows up."""
+    original_return_path: str | None = None
+    """Return-Path of the message that bounced, where quoted."""
+    original_headers: tuple[tuple[str, str], ...] = ()
+    """Further headers of the message that bounced, decoded, in the order quoted: only those
+    asked for with ``parse(..., original_headers=[...])`` (e.g. ``X-Campaign-ID``)."""
     errors: tuple[str, ...] = field(default=())
     """Problems met while reading the message, as whole sentences; empty when all went well."""
     rules: RuleSet | None = field(default=None, compare=False, repr=False)
@@ -186,6 +197,10 @@ class Report:
             "original_to": self.original_to,
             "original_subject": self.original_subject,
             "subject": self.subject,
+            "date": self.date.isoformat() if self.date else None,
+            "envelope_to": self.envelope_to,
+            "original_return_path": self.original_return_path,
+            "original_headers": [list(pair) for pair in self.original_headers],
             "errors": list(self.errors),
             "deliveries": [d.to_dict() for d in self.deliveries],
         }

@@ -7,12 +7,15 @@ Only a caller's programming error (an argument of the wrong type) raises ``TypeE
 from __future__ import annotations
 
 import email.message
+import email.utils
+from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime, timezone
 
 from . import addresses
 from .formats import REGISTRY
 from .formats._common import reporting_mta
-from .mail import Mail
+from .mail import Mail, decode_header
 from .model import NOT_FAILURES, Delivery, Evidence, Group, Report
 from .rules import RuleSet, RuleTimeout
 
@@ -91,8 +94,14 @@ def _merge(found: list[Evidence]) -> list[Evidence]:
     return list(merged.values()) + (anonymous if not merged else [])
 
 
-def parse(data: MessageInput, /, *, rules: RuleSet | None = None) -> Report:
-    """Read one bounce (raw bytes, text or a parsed Message) into a :class:`Report`."""
+def parse(data: MessageInput, /, *, rules: RuleSet | None = None,
+          original_headers: Iterable[str] = ()) -> Report:
+    """Read one bounce (raw bytes, text or a parsed Message) into a :class:`Report`.
+
+    ``original_headers`` names further headers of the bounced message to quote in
+    ``Report.original_headers`` (correlation headers such as ``X-Campaign-ID``), when the bounce
+    includes them.
+    """
     if not isinstance(data, (bytes, bytearray, memoryview, str, email.message.Message)):
         raise TypeError(f"parse() takes bytes, str or email.message.Message, not {type(data).__name__}")
     try:
@@ -131,9 +140,48 @@ def parse(data: MessageInput, /, *, rules: RuleSet | None = None) -> Report:
         original_to=mail.original_header("To"),
         original_subject=mail.original_header("Subject"),
         subject=mail.subject or None,
+        date=_date(mail),
+        envelope_to=_envelope_to(mail),
+        original_return_path=_strip_angles(mail.original_header("Return-Path")),
+        original_headers=_quoted_headers(mail, original_headers),
         errors=tuple(errors),
         rules=ruleset,
     )
+
+
+def _date(mail: Mail) -> datetime | None:
+    value = mail.header("Date")
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
+# Where the address a bounce was delivered to is found, most specific first.
+_ENVELOPE_TO = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
+
+
+def _envelope_to(mail: Mail) -> str | None:
+    for name in _ENVELOPE_TO:
+        value = mail.header(name)
+        if value:
+            address = email.utils.parseaddr(value)[1]
+            if "@" in address:
+                return address
+    return None
+
+
+def _quoted_headers(mail: Mail, names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    wanted = {name.lower() for name in names}
+    if not wanted or mail.original is None:
+        return ()
+    return tuple((name, decode_header(value)) for name, value in mail.original.items()
+                 if name.lower() in wanted)
 
 
 def _strip_angles(value: str | None) -> str | None:
