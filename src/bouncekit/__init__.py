@@ -1,7 +1,7 @@
 """bouncekit: read bounce mail, say for every failed recipient what failed and why.
 
     >>> import bouncekit
-    >>> report = bouncekit.parse(open("fixtures/postfix/01.eml", "rb").read())
+    >>> report = bouncekit.parse(open("fixtures/rfc3464/01.eml", "rb").read())
     >>> [(d.recipient, d.group, d.hard) for d in report.deliveries]   # doctest: +SKIP
 
 The public API is what ``__all__`` lists; everything in ``_``-modules or not listed may change.

@@ -30,6 +30,8 @@ ADDRESS_IN_TEXT = re.compile(
 _PREFIX = re.compile(r"(?i)^(?:smtp|rfc822|mailto|sip|x400)[=:;]")
 _PLAIN_DOMAIN = re.compile(r"^(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}$")
 _LOOSE_LOCAL = re.compile(r"^[\w!#$%&'*+/=?^`{|}~.-]{1,128}$")
+_QUOTED_LOCAL = re.compile(r'^"[^"\r\n]{1,64}"@')
+_WRAPPING = "<>'`()[]{},;:"
 
 
 @lru_cache(maxsize=65536)
@@ -45,11 +47,15 @@ def normalize(raw: str) -> str | None:
     m = re.search(r"<([^<>]*@[^<>]*)>", text)
     if m:
         text = m.group(1)
-    text = text.strip().strip("<>'\"`()[]{},;:").strip()
-    text = _PREFIX.sub("", text)
-    if text.count("@") < 1 or len(text) > 320 or any(c.isspace() for c in text):
+    text = text.strip()
+    # a quoted local part ("john doe"@example.com) keeps its quotes, and may hold spaces
+    text = text.rstrip(_WRAPPING) if _QUOTED_LOCAL.match(text) else text.strip(_WRAPPING + '"')
+    text = _PREFIX.sub("", text.strip())
+    if text.count("@") < 1 or len(text) > 320:
         return None
     local, _, domain = text.rpartition("@")
+    if any(c.isspace() for c in domain) or (any(c.isspace() for c in local) and not _QUOTED_LOCAL.match(text)):
+        return None
     domain = domain.rstrip(".")
     if not local or not domain:
         return None

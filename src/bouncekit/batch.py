@@ -7,6 +7,7 @@ yields at least one record, so nothing is ever dropped silently.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -129,13 +130,15 @@ def _plan(paths: Iterable[str], stdin_mbox: bool, on_path_error: Callable[[str, 
                     yield from add(("raw", raw.source, raw.index, raw.data, raw.error), len(raw.data), 1)
                 continue
             if os.path.isdir(path):
-                names: Iterable[str] = walk(path)
+                for name in walk(path):
+                    try:
+                        yield from _plan_file(name, add)
+                    except SourceError as exc:  # one unreadable file must not end the walk
+                        yield from add(("raw", name, 0, b"", str(exc)), 0, 1)
             elif os.path.exists(path):
-                names = (path,)
+                yield from _plan_file(path, add)
             else:
                 raise SourceError(f"No such file or directory: {path}.")
-            for name in names:
-                yield from _plan_file(name, add)
         except SourceError as exc:
             if on_path_error is not None:
                 on_path_error(path, str(exc))
@@ -252,17 +255,21 @@ def classify_paths(paths: Iterable[str | os.PathLike[str]], *, jobs: int = 1, ru
     """
     jobs = default_jobs() if not jobs else jobs
     units = _plan((os.fspath(p) for p in paths), stdin_mbox, on_path_error)
-    if jobs <= 1:
-        for unit in units:
-            if unit.records is not None:
-                yield from unit.records
-                continue
-            messages, rows = _run_unit(unit.parts, rules)
-            yield from (Record(*row) for row in rows)
-            if progress is not None:
-                progress(messages)
-        return
-    yield from _parallel(units, jobs, rules, progress)
+    if jobs > 1:
+        # Workers only pay off when there is more than one unit of work: look ahead for a second one.
+        ahead = list(itertools.islice((u for u in units), 2))
+        units = itertools.chain(ahead, units)
+        if sum(1 for u in ahead if u.records is None) > 1:
+            yield from _parallel(units, jobs, rules, progress)
+            return
+    for unit in units:
+        if unit.records is not None:
+            yield from unit.records
+            continue
+        messages, rows = _run_unit(unit.parts, rules)
+        yield from (Record(*row) for row in rows)
+        if progress is not None:
+            progress(messages)
 
 
 def _parallel(units: Iterator[_Unit], jobs: int, rules: RuleSet | None,

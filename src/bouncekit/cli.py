@@ -84,18 +84,19 @@ def write_csv(records: Iterable[Record], out: TextIO, columns: Sequence[str] = C
         writer.writerow(["" if v is None else v for v in (getattr(rec, name) for name in columns)])
 
 
-_TABLE = (("message", 28), ("recipient", 30), ("group", 16), ("hard", 5), ("status", 7), ("reply", 5))
+_TABLE = (("message", 26), ("recipient", 28), ("group", 20), ("hard", 4), ("status", 7), ("reply", 5))
 
 
 def write_table(records: Iterable[Record], out: TextIO, columns: Sequence[str] = COLUMNS) -> None:
-    width = shutil.get_terminal_size((120, 24)).columns
+    # On a terminal the diagnostic is cut to the screen width; into a pipe or file it is kept whole.
     fixed = sum(w + 1 for _, w in _TABLE)
-    diag_width = max(20, width - fixed - 1)
+    is_tty = hasattr(out, "isatty") and out.isatty()
+    diag_width = max(20, shutil.get_terminal_size((120, 24)).columns - fixed - 1) if is_tty else 10**6
     out.write(" ".join(f"{name:<{w}}" for name, w in _TABLE) + " diagnostic\n")
     for rec in records:
         where = f"{rec.source}#{rec.index}"
-        if len(where) > 28:
-            where = "…" + where[-27:]
+        if len(where) > 26:
+            where = "…" + where[-25:]
         if rec.error and not rec.recipient:
             cells = (where, "-", "(error)", "", "", "")
             diag = rec.error

@@ -36,17 +36,40 @@ _ORIGINAL_MARKERS = re.compile(
     )""",
 )
 
+_INLINE_DSN = re.compile(r"(?im)^Content-Type:\s*message/(?:global-)?delivery-status\b.*\n(?:[ \t].*\n)*")
+_DSN_FIELD = re.compile(r"(?im)^(?:Reporting-MTA|Final-Recipient|Original-Recipient):[ \t]*\S")
+_DSN_KEYS = frozenset({"reporting-mta", "final-recipient", "original-recipient", "action", "status",
+                       "arrival-date", "received-from-mta"})
+_BOUNDARY_LINE = re.compile(r"(?m)^--\S+\s*$")
+_RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient"})
+
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 
 _ESC_JIS = "\x1b$B"
 
 
+def raw_headers(msg: Message, name: str) -> list[str]:
+    """All raw values of a header (8-bit bytes kept as surrogate escapes, not replaced by U+FFFD)."""
+    lname = name.lower()
+    return [v if isinstance(v, str) else str(v) for k, v in msg.raw_items() if k.lower() == lname]
+
+
+def _undo_surrogates(text: str) -> str:
+    """Text holding raw 8-bit bytes as surrogate escapes (8-bit headers, RFC 6533 fields) decoded."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return decode_bytes(text.encode("ascii", "surrogateescape"), None)
+
+
 def decode_header(value: str | email.header.Header | None) -> str:
-    """A header value as text: RFC 2047 words decoded, folding removed. Never raises."""
+    """A header value as text: RFC 2047 words and raw UTF-8 decoded, folding removed. Never raises."""
     if value is None:
         return ""
     if isinstance(value, email.header.Header):
         value = str(value)
+    value = _undo_surrogates(value)
     try:
         if "=?" in value:
             parts = []
@@ -96,10 +119,11 @@ def part_text(part: Message) -> str:
         chunks = []
         for sub in payload:
             if isinstance(sub, Message):
-                chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
-                body = sub.get_payload()
-                if isinstance(body, str) and body.strip():
-                    chunks.append(body)
+                # as_bytes() gives back the 8-bit bytes as received (RFC 6533 fields are raw UTF-8)
+                try:
+                    chunks.append(decode_bytes(sub.as_bytes(), None))
+                except Exception:  # a sub-part the generator cannot render: its sanitised fields
+                    chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
         return "\n".join(chunks)
     raw = part.get_payload(decode=True)
     if raw is None:
@@ -110,7 +134,8 @@ def part_text(part: Message) -> str:
 def parse_field_blocks(text: str) -> list[dict[str, str]]:
     """Split RFC 822 style field blocks (``Name: value``, folded lines, blank-line separated).
 
-    Field names are lower-cased; a repeated field keeps its first value. Lines that are not
+    Field names are lower-cased; a repeated field keeps its first value, except that a repeated
+    Final-Recipient/Original-Recipient starts a new block (some MTAs omit the blank line). Lines that are not
     fields end nothing: lenient, because real DSNs put comments and junk between fields.
     """
     blocks: list[dict[str, str]] = []
@@ -129,6 +154,10 @@ def parse_field_blocks(text: str) -> list[dict[str, str]]:
         if sep and name and " " not in name.strip() and name.strip().isascii():
             key = name.strip().lower()
             last = key
+            if key in current and key in _RECIPIENT_FIELDS:
+                # a second recipient with no blank line before it (AOL does this): a new block
+                blocks.append(current)
+                current = {}
             if key not in current:
                 current[key] = value.strip()
             else:
@@ -158,11 +187,12 @@ class Mail:
 
     def header(self, name: str) -> str:
         """The first value of a header, decoded and unfolded; "" when absent."""
-        return decode_header(self.msg.get(name))
+        values = raw_headers(self.msg, name)
+        return decode_header(values[0]) if values else ""
 
     def headers(self, name: str) -> list[str]:
         """All values of a header, decoded."""
-        return [decode_header(v) for v in self.msg.get_all(name, [])]
+        return [decode_header(v) for v in raw_headers(self.msg, name)]
 
     @cached_property
     def subject(self) -> str:
@@ -205,6 +235,11 @@ class Mail:
             plain = [_strip_html(h) for h in html]
         if not plain and not self.msg.is_multipart():
             plain = [part_text(self.msg)]
+        if not plain:
+            # a multipart whose boundary the parser could not read (a broken Content-Type): its raw text
+            plain = [p.get_payload() for p in self.parts
+                     if p.get_content_maintype() == "multipart" and isinstance(p.get_payload(), str)
+                     and p.get_payload().strip()]
         return plain
 
     @cached_property
@@ -231,6 +266,20 @@ class Mail:
                 if ctype == "message/feedback-report":
                     continue
                 blocks += parse_field_blocks(part_text(part))
+        unsplit = isinstance(self.msg.get_payload(), str)
+        texts = [] if blocks else [part_text(self.msg)] if unsplit else [
+            part_text(p) for p in self.parts if p.get_content_type() == "text/plain"]
+        for text in texts:
+            # MIME parts sent without the MIME headers (or with boundaries) the parser cannot see
+            # (seen from Sendmail and others): read the delivery-status fields out of the text.
+            m = _INLINE_DSN.search(text) or (_DSN_FIELD.search(text) if unsplit else None)
+            if m:
+                start = m.end() if m.group(0).lower().startswith("content-type") else m.start()
+                end = _BOUNDARY_LINE.search(text, start)
+                for block in parse_field_blocks(text[start: end.start() if end else len(text)]):
+                    if not _DSN_KEYS.intersection(block):
+                        break  # the returned message's header begins
+                    blocks.append(block)
         return blocks
 
     @cached_property
@@ -274,8 +323,8 @@ class Mail:
         orig = self.original
         if orig is None:
             return None
-        value = orig.get(name)
-        return decode_header(value) if value is not None else None
+        values = raw_headers(orig, name)
+        return decode_header(values[0]) if values else None
 
 
 def _strip_html(html: str) -> str:

@@ -26,6 +26,7 @@ import lzma
 import os
 import re
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -90,7 +91,7 @@ def decompressing(raw: BinaryIO, kind: str | None) -> BinaryIO:
 
 
 def _decompress_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [EOFError, lzma.LZMAError, ValueError, gzip.BadGzipFile]
+    errors: list[type[BaseException]] = [EOFError, lzma.LZMAError, zlib.error, ValueError, gzip.BadGzipFile]
     try:
         import zstandard
 
@@ -256,6 +257,11 @@ def iter_stream(stream: BinaryIO, source: str, *, mbox: bool = True, kind: str |
                 index += 1
     except _decompress_errors() as exc:
         yield RawMessage(source, index, b"", f"The file could not be decompressed or read: {exc}.")
+    except OSError as exc:
+        if exc.errno is not None:  # the file system's complaint (missing, unreadable): the path fails
+            raise
+        # a decompressor's complaint (bz2 "Invalid data stream"): this file's record says so
+        yield RawMessage(source, index, b"", f"The file could not be decompressed or read: {exc}.")
 
 
 def iter_file(path: str, source: str | None = None) -> Iterator[RawMessage]:
@@ -297,7 +303,10 @@ def iter_paths(path: str, *, stdin_mbox: bool = False) -> Iterator[RawMessage]:
         return
     if os.path.isdir(path):
         for name in walk(path):
-            yield from iter_file(name)
+            try:
+                yield from iter_file(name)
+            except SourceError as exc:  # one unreadable file must not end the walk
+                yield RawMessage(name, 0, b"", str(exc))
         return
     if not os.path.exists(path):
         raise SourceError(f"No such file or directory: {path}.")

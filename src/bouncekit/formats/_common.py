@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .. import addresses, codes
 from ..mail import Mail, unfold
@@ -17,7 +18,7 @@ from ..model import Evidence, Group
 _HOST_SAID = re.compile(
     r"""(?ix)
     (?:^|\s)(?:remote\ )?host\s+\[?([\w.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})\]?
-    (?:\s*\[[^\]]*\])?\s*(?:\([^)]*\))?\s*(?:said|says|replied|responded)\s*:?\s*
+    (?:\s*\[[^\]]*\])?\s*(?:\([^)]*\))?\s*(?:said|says|replied|responded|refused\ to\ talk\ to\ me)\s*:?\s*
     """,
 )
 _IN_REPLY_TO = re.compile(
@@ -30,7 +31,7 @@ _COMMAND_WORDS = (
     ("DATA", re.compile(r"(?i)\b(?:end of )?DATA\b")),
     ("HELO", re.compile(r"(?i)\b(?:HELO|EHLO)\b")),
 )
-_DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local)\s*;\s*")
+_DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
 ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mail-daemon", "abuse", "hostmaster",
@@ -46,10 +47,16 @@ def command_of(text: str) -> str | None:
     lower = text.lower()
     for marker in ("after rcpt to", "after mail from", "after end of data", "after data", "after helo",
                    "after ehlo", "after initial connection", "after pipelined", "response to rcpt",
-                   "rcpt to response", "for rcpt to"):
+                   "rcpt to response", "for rcpt to", "while sending rcpt to", "while sending mail from",
+                   "while sending message body", "while sending end of data", "while sending data",
+                   "while receiving the initial server greeting", "while performing the ehlo",
+                   "while performing the helo"):
         if marker in lower:
+            if "greeting" in marker:
+                return "CONN"
             return _canonical_command(marker.replace("after ", "").replace("response to ", "")
-                                      .replace(" response", "").replace("for ", ""))
+                                      .replace(" response", "").replace("for ", "")
+                                      .replace("while sending ", "").replace("while performing the ", ""))
     return None
 
 
@@ -78,7 +85,22 @@ def clean_diagnostic(text: str) -> tuple[str, str | None]:
         host = m.group(1).lower()
         text = text[m.end():]
     text = _IN_REPLY_TO.sub("", text).strip()
-    return text, host
+    return _join_continuations(text), host
+
+
+# "550-5.7.26 first line 550-5.7.26 second line 550 5.7.26 last": a multi-line reply, unfolded.
+_CONTINUED = re.compile(r"^([245]\d\d)-(?:([245]\.\d{1,3}\.\d{1,3})\s)?")
+
+
+def _join_continuations(text: str) -> str:
+    """A multi-line SMTP reply as one reply: the code (and enhanced code) once, at the start."""
+    m = _CONTINUED.match(text)
+    if not m:
+        return text
+    code, status = m.group(1), m.group(2)
+    prefix = re.escape(code) + r"[- ]" + (r"(?:" + re.escape(status) + r"\s)?" if status else "")
+    body = re.sub(r"\s" + prefix, " ", text[m.end():])
+    return f"{code} {status + ' ' if status else ''}{body}".strip()
 
 
 def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None = None,
@@ -114,10 +136,14 @@ _ACTIONS = {"failed": "failed", "failure": "failed", "fail": "failed", "delayed"
             "delivered": "delivered", "relayed": "relayed", "expanded": "expanded", "deliverable": "delivered"}
 
 
-def dsn_evidence(mail: Mail) -> list[Evidence]:
-    """Per-recipient Evidence from RFC 3464 / RFC 6533 delivery-status blocks."""
+def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list[Evidence]:
+    """Per-recipient Evidence from RFC 3464 / RFC 6533 delivery-status blocks.
+
+    ``blocks`` defaults to the mail's delivery-status parts; vendors that print the same fields
+    in their text part pass :func:`~bouncekit.mail.parse_field_blocks` of that text instead.
+    """
     out: list[Evidence] = []
-    for block in mail.status_blocks:
+    for block in (mail.status_blocks if blocks is None else blocks):
         raw = block.get("final-recipient") or block.get("original-recipient") or block.get("x-actual-recipient")
         if not raw:
             continue
@@ -128,8 +154,50 @@ def dsn_evidence(mail: Mail) -> list[Evidence]:
         status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
         action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
-        remote = _field_value(block.get("remote-mta")).strip("[]").lower() or None
-        out.append(evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote))
+        if not diagnostic and "(" in status_field:  # "Status: 4.0.0 (host name lookup failure)"
+            diagnostic = status_field.split("(", 1)[1].rsplit(")", 1)[0].strip()
+        # "dns; mx.example.org (TCP|192.0.2.1|...) (mx ESMTP)" or "dns; mx.example.com. (192.0.2.1, ...)":
+        # the host is the first word
+        remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").rstrip(".").lower() or None
+        ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote)
+        if ev.command is None and recipient and blocks is None:
+            # The fields rarely say which command was refused; the human-readable paragraph often does.
+            command = command_of(paragraph_about(mail.body, recipient))
+            ev = replace(ev, command=command) if command else ev
+        out.append(ev)
+    return out
+
+
+def paragraph_about(text: str, address: str) -> str:
+    """The paragraph of ``text`` that begins with ``<address>:`` (Postfix style), without the address."""
+    at = text.find("<" + address + ">")
+    if at < 0 or (at > 0 and text[at - 1] not in "\n \t"):
+        return ""
+    rest = text[at + len(address) + 2:].lstrip(" \t:")
+    end = rest.find("\n\n")
+    return rest[: end if end >= 0 else len(rest)]
+
+
+def combine(dsn: list[Evidence], human: dict[str, Evidence]) -> list[Evidence]:
+    """DSN records enriched from a vendor's human-readable part (keyed by lower-cased recipient).
+
+    The DSN fields keep the recipient, action and status; the human part gives the fuller server
+    reply, the SMTP command and the remote host. With no DSN, the human records are the result.
+    """
+    if not dsn:
+        return list(human.values())
+    out = []
+    for ev in dsn:
+        h = human.get((ev.recipient or "").lower())
+        if h is None:
+            out.append(ev)
+            continue
+        diagnostic = h.diagnostic if h.diagnostic and (h.reply_code or not ev.diagnostic) else ev.diagnostic
+        if h.diagnostic and h.diagnostic in ev.diagnostic:  # the DSN quotes the same reply, and more of it
+            diagnostic = ev.diagnostic
+        out.append(evidence(ev.recipient, diagnostic, status=ev.status, reply_code=h.reply_code or ev.reply_code,
+                            action=ev.action, remote_mta=ev.remote_mta or h.remote_mta,
+                            command=h.command or ev.command, hint=ev.hint or h.hint, clean=False))
     return out
 
 
@@ -137,7 +205,7 @@ def reporting_mta(mail: Mail) -> str | None:
     """The Reporting-MTA of the first DSN block, if any."""
     for block in mail.status_blocks:
         if "reporting-mta" in block:
-            return _field_value(block["reporting-mta"]).lower() or None
+            return (_field_value(block["reporting-mta"]).split() or [""])[0].strip("[]").lower() or None
     return None
 
 
@@ -158,10 +226,16 @@ def is_role(address: str) -> bool:
 # A quoted header of the returned message inside the explanation: its addresses are not recipients
 # (except a quoted To/Cc, which the decoders that trust it read on purpose).
 _QUOTED_HEADER = re.compile(
-    r"(?i)^\s*>?\s*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|in-reply-to|references|"
+    r"(?i)^[\s>*|]*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|in-reply-to|references|"
     r"list-[\w-]+|errors-to|delivered-to|x-[\w-]+|received|subject|date|resent-[\w-]+|envelope-from|"
     r"dkim-signature|authentication-results|arc-[\w-]+)\s*:"
 )
+_FAILURE_CUE = re.compile(
+    r"(?i)\b(?:fail\w*|unknown|not|no such|invalid|reject\w*|refus\w*|denied|undeliver\w*|unable|could ?n[o']t|"
+    r"can ?n[o']t|bounc\w*|disabled|quota|full|exceed\w*|error\w*|expired|exist|inactive|blocked|problem\w*|"
+    r"permanent\w*|temporar\w*|delay\w*|unavailable|suspend\w*|giving up|gave up|undelivered|returned)\b"
+)
+_GENERATED_FROM = re.compile(r"(?i)generated from\s*<?$")
 _ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
 
 
@@ -182,6 +256,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
             key = addr.lower()
             if key in excluded or key in found or is_role(addr):
                 continue
+            if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
+                continue  # Exim's "(generated from alias@...)": the address the recipient was expanded from
             diag_lines = [line]
             for nxt in lines[i + 1:i + 12]:
                 if not nxt.strip():
@@ -190,7 +266,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     break
                 diag_lines.append(nxt)
             diag = " ".join(x.strip() for x in diag_lines)
-            diag = diag.replace(addr, " ", 1) if _ADDR_LINE_ONLY.match(line) else diag
+            if _ADDR_LINE_ONLY.match(line):  # the address and its wrapping ("<a@b>:") are not words
+                diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
             if not codes.find_reply_code(diag) and not codes.find_status(diag) and len(diag.strip(" <>:")) < 8:
                 # the address stands alone: its explanation is the paragraph before it
                 before = []
@@ -202,7 +279,10 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     before.insert(0, prev)
                 diag = " ".join(x.strip() for x in before) + " " + diag
             found[key] = evidence(addr, diag.strip(" :"))
-    return list(found.values())
+    # Addresses whose words say nothing of a failure (a signature, a "write to X instead", a quoted
+    # List-Id) are not failed recipients when others' words do.
+    failing = [ev for ev in found.values() if ev.status or ev.reply_code or _FAILURE_CUE.search(ev.diagnostic)]
+    return failing or list(found.values())
 
 
 _BOUNCE_SUBJECT = re.compile(

@@ -1,0 +1,60 @@
+"""Oracle Communications / Sun Java System Messaging Server (iPlanet) reports.
+
+A ``multipart/report`` (boundary ``Boundary_(ID_...)``) whose text part reads::
+
+    This report relates to a message you sent with the following header fields:
+      Message-id: ...
+    Your message cannot be delivered to the following recipients:
+
+      Recipient address: user@example.org
+      Reason: Remote SMTP server has rejected address
+      Diagnostic code: smtp;550 5.1.1 <user@example.org>... User unknown
+      Remote system: dns;mx.example.org (TCP|192.0.2.1|...) (mx.example.org ESMTP)
+
+The DSN part gives recipient, action and status (with the reason again in parentheses);
+the diagnostic is the DSN's, else the text's "Diagnostic code", else its "Reason".
+Recognised by the ``Boundary_(ID_`` boundary or "Messaging Server" in the Received headers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .. import addresses
+from ..mail import Mail
+from ..model import Evidence
+from ._common import dsn_evidence, evidence
+
+_ITEM = re.compile(r"(?im)^\s*(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.+)$")
+
+
+class MessagingServer:
+    name = "messagingserver"
+
+    def matches(self, mail: Mail) -> bool:
+        if "Boundary_(ID_" in (mail.msg.get("Content-Type") or ""):
+            return True
+        return any("Messaging Server" in r or "Messaging-Multiplexor" in r for r in mail.headers("Received")[:4])
+
+    def parse(self, mail: Mail) -> list[Evidence]:
+        said: dict[str, dict[str, str]] = {}
+        current: dict[str, str] | None = None
+        for m in _ITEM.finditer(mail.body):
+            key, value = m.group(1).lower(), m.group(2).strip()
+            if key == "recipient address":
+                found = addresses.find_addresses(value)
+                current = said.setdefault(found[0].lower(), {}) if found else None
+            elif current is not None:
+                current.setdefault(key, value)
+        dsn = dsn_evidence(mail)
+        if not dsn:
+            return [evidence(r, f.get("diagnostic code") or f.get("reason", "")) for r, f in said.items()]
+        out = []
+        for ev in dsn:
+            text = said.get((ev.recipient or "").lower(), {})
+            if not ev.diagnostic and (text.get("diagnostic code") or text.get("reason")):
+                richer = evidence(ev.recipient, text.get("diagnostic code") or text["reason"], status=ev.status)
+                ev = replace(ev, diagnostic=richer.diagnostic, reply_code=ev.reply_code or richer.reply_code)
+            out.append(ev)
+        return out

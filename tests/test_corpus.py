@@ -1,0 +1,62 @@
+"""The third-party corpora in ``../shared/corpus``, scored by ``../shared/tools/score.py``.
+
+The CLI classifies every file of a corpus into JSONL; the scorer compares that with the corpus's
+own expectations and prints the figures on its last line. The floors below only ever go up.
+Without the corpora this skips with a message (and fails under CI, see conftest.py).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bouncekit.cli import main
+
+from conftest import shared_corpus, shared_tool
+
+#: Minimum scores per corpus, keyed by the names on score.py's last line.
+THRESHOLDS: dict[str, dict[str, float]] = {
+    "sisimai": {"group_all": 0.60, "recall": 0.85},
+    "flufl": {"recall": 0.75},
+}
+
+
+def score(name: str, tmp_path: Path) -> tuple[dict[str, float], str]:
+    corpus = shared_corpus(name)
+    scorer = shared_tool("score.py")
+    actual = tmp_path / f"{name}.jsonl"
+    err = io.StringIO()
+    with actual.open("w", encoding="utf-8") as out:
+        code = main(["classify", "--format", "jsonl", str(corpus)], out=out, err=err)
+    assert code == 0, f"the CLI failed on {corpus}: {err.getvalue()}"
+    assert actual.stat().st_size > 0
+    proc = subprocess.run([sys.executable, str(scorer), "--corpus", str(corpus), "--actual", str(actual)],
+                          capture_output=True, text=True, timeout=600)
+    lines = proc.stdout.strip().splitlines()
+    assert lines and lines[-1].startswith("score: "), f"unexpected scorer output:\n{proc.stdout}\n{proc.stderr}"
+    figures = {}
+    for item in lines[-1].removeprefix("score: ").split():
+        key, _, value = item.partition("=")
+        figures[key] = float(value)
+    return figures, proc.stdout
+
+
+@pytest.mark.parametrize("name", sorted(THRESHOLDS))
+def test_corpus_score(name: str, tmp_path: Path) -> None:
+    figures, report = score(name, tmp_path)
+    low = {k: (figures.get(k), floor) for k, floor in THRESHOLDS[name].items()
+           if k not in figures or figures[k] < floor}
+    assert not low, f"{name}: below the floor (got, floor): {low}\n{report}"
+
+
+def test_missing_corpus_skips_outside_ci_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-such-corpus"):
+        shared_corpus("no-such-corpus")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="no-such-corpus"):
+        shared_corpus("no-such-corpus")
