@@ -149,9 +149,13 @@ def split_messages(data: bytes) -> list[bytes]:
 
 
 def iter_mbox(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[bytes]:
-    """Messages of an mbox stream, one at a time; memory holds one message plus one block."""
-    pending = b""
-    scanned = 0  # how far `pending` has been searched for separators (minus the overlap)
+    """Messages of an mbox stream, one at a time; memory holds one message plus one block.
+
+    A message is yielded as soon as the separator after it has been read, so a stream that
+    breaks off (a truncated compressed file) still gives every message before the break.
+    """
+    pending = bytearray()
+    scanned = 0  # how far `pending` has been searched for separators
     first = True
     while True:
         block = stream.read(block_size)
@@ -162,15 +166,16 @@ def iter_mbox(stream: BinaryIO, block_size: int = BLOCK_SIZE) -> Iterator[bytes]
         for pos in _starts(pending, max(0, scanned - _OVERLAP)):
             if pos <= begin:
                 continue
-            chunk = pending[begin:pos]
+            chunk = bytes(pending[begin:pos])
             if not first or chunk.strip():
                 yield _message(chunk)
             first = False
             begin = pos
-        pending = pending[begin:]
+        if begin:
+            del pending[:begin]
         scanned = len(pending)
     if pending and (not first or pending.strip()):
-        yield _message(pending)
+        yield _message(bytes(pending))
 
 
 def split_mbox(stream: BinaryIO) -> Iterator[bytes]:
@@ -252,7 +257,8 @@ def iter_stream(stream: BinaryIO, source: str, *, mbox: bool = True, kind: str |
             if head and not looks_like_mail(head):
                 yield RawMessage(source, 0, b"", NOT_MAIL)
                 return
-            for data in iter_mbox(fh):
+            # Compressed streams are read in small blocks: a truncated file loses only its last block.
+            for data in iter_mbox(fh, BLOCK_SIZE if kind is None else 16 * 1024):
                 yield RawMessage(source, index, data)
                 index += 1
     except _decompress_errors() as exc:
