@@ -187,7 +187,10 @@ def _progress_bar(err: TextIO) -> Any:
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
-    return tqdm(unit=" msg", unit_scale=False, file=err, mininterval=0.2, desc="classified", leave=True)
+    # A terminal that reports no size (a fresh pty) would make tqdm draw nothing: fall back to 80x24.
+    size = shutil.get_terminal_size((80, 24))
+    return tqdm(unit=" msg", file=err, mininterval=0.2, desc="classified", leave=True,
+                ncols=size.columns, nrows=size.lines)
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -212,3 +215,7 @@ def entry_point() -> None:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    entry_point()
