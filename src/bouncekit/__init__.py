@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from .batch import COLUMNS, Record, classify_paths
 from .formats import REGISTRY
+from .limits import Limits
 from .model import Delivery, Evidence, Group, Report
 from .parse import classify, parse
 from .rules import RuleError, RuleSet, RuleTimeout
@@ -48,6 +49,7 @@ __all__ = [
     "Delivery",
     "Evidence",
     "Group",
+    "Limits",
     "Record",
     "Report",
     "RuleError",

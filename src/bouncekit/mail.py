@@ -15,6 +15,8 @@ import re
 from email.message import Message
 from functools import cached_property
 
+from .limits import DEFAULT_LIMITS, Limits
+
 # Where the human-readable part of a non-MIME bounce stops and the returned message begins.
 _ORIGINAL_MARKERS = re.compile(
     r"""(?imx)^[ \t>]*(?:
@@ -121,13 +123,16 @@ def content_type(part: Message) -> str:
     return ctype.split(None, 1)[0] if ctype and any(c.isspace() for c in ctype) else ctype
 
 
-def part_text(part: Message) -> str:
-    """The decoded text of one leaf part (or the raw text of a part the parser split up)."""
+def part_text(part: Message, max_blocks: int | None = None) -> str:
+    """The decoded text of one leaf part (or the raw text of a part the parser split up).
+
+    ``max_blocks`` bounds the header blocks of a message/delivery-status part that are rendered.
+    """
     payload = part.get_payload()
     if isinstance(payload, list):
         # message/delivery-status (a list of header blocks) or a nested message.
         chunks = []
-        for sub in payload:
+        for sub in payload if max_blocks is None else payload[:max_blocks]:
             if isinstance(sub, Message):
                 # as_bytes() gives back the 8-bit bytes as received (RFC 6533 fields are raw UTF-8)
                 try:
@@ -182,18 +187,20 @@ def parse_field_blocks(text: str) -> list[dict[str, str]]:
 class Mail:
     """One message and the cached views decoders use. Build with :meth:`from_bytes` or from a Message."""
 
-    def __init__(self, msg: Message) -> None:
+    def __init__(self, msg: Message, limits: Limits | None = None) -> None:
         self.msg = msg
+        self.limits = limits if limits is not None else DEFAULT_LIMITS
+        """The bounds of this parse; :attr:`parts` walks at most ``max_depth`` levels and ``max_parts`` parts."""
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Mail:
+    def from_bytes(cls, data: bytes, limits: Limits | None = None) -> Mail:
         """Load leniently: CR-only and CRLF line ends accepted, bad MIME kept as text."""
         if b"\r" in data:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         # An mbox "From " separator line is not a header.
         if data.startswith(b"From "):
             data = data.split(b"\n", 1)[1] if b"\n" in data else b""
-        return cls(email.message_from_bytes(data, policy=email.policy.compat32))
+        return cls(email.message_from_bytes(data, policy=email.policy.compat32), limits)
 
     def header(self, name: str) -> str:
         """The first value of a header, decoded and unfolded; "" when absent."""
@@ -221,10 +228,14 @@ class Mail:
     def parts(self) -> list[Message]:
         """All parts in order, not descending into quoted messages (message/rfc822)."""
         out: list[Message] = []
+        max_depth = self.limits.max_depth if self.limits.max_depth is not None else 100
+        max_parts = self.limits.max_parts if self.limits.max_parts is not None else 10_000
 
         def walk(part: Message, depth: int) -> None:
+            if len(out) >= max_parts:
+                return
             out.append(part)
-            if depth > 20 or len(out) > 500:
+            if depth >= max_depth:
                 return
             if part.get_content_maintype() == "multipart":
                 payload = part.get_payload()
@@ -275,7 +286,8 @@ class Mail:
                          "text/delivery-status", "message/feedback-report"):
                 if ctype == "message/feedback-report":
                     continue
-                blocks += parse_field_blocks(part_text(part))
+                most = self.limits.max_recipients
+                blocks += parse_field_blocks(part_text(part, None if most is None else most + 1))
         unsplit = isinstance(self.msg.get_payload(), str)
         texts = [] if blocks else [part_text(self.msg)] if unsplit else [
             part_text(p) for p in self.parts if content_type(p) == "text/plain"]

@@ -1,20 +1,45 @@
-"""One message in, one :class:`~bouncekit.model.Report` out: load, decode, classify.
+"""One message in, one :class:`~bouncekit.model.Report` out: bound, load, decode, classify.
 
 ``parse`` never raises on bad mail: whatever goes wrong becomes a sentence in ``Report.errors``.
 Only a caller's programming error (an argument of the wrong type) raises ``TypeError``.
+
+Before anything else the raw bytes are *bounded* by the :class:`~bouncekit.limits.Limits`: cut
+at ``max_bytes``, lines cut at ``max_line_length``, the MIME structure cut after ``max_depth``
+multipart containers and ``max_parts`` parts. Each cut leaves a note in ``Report.errors``.
+
+The time budget (``Limits.time_budget``, CPU seconds) is enforced two ways:
+
+- cooperatively, everywhere: the clock (``time.thread_time``, this thread's CPU time, so a busy
+  machine does not eat the budget) is read between stages: after loading, before each decoder and
+  before each recipient is classified;
+- pre-emptively, in the main thread of a process only (the CLI, its worker processes, scripts):
+  an ``ITIMER_VIRTUAL`` timer raises inside whatever runs when the budget is spent, so one slow
+  step (a regular expression, the stdlib MIME parser) cannot overrun it. Signals can only be
+  handled in the main thread, and the timer is used only when nobody else has installed a
+  ``SIGVTALRM`` handler or timer; in other threads the cooperative checks are what bound the time.
+
+Either way the message becomes a report whose errors say the budget ran out, with the deliveries
+classified before that; the batch goes on with the next message.
 """
 
 from __future__ import annotations
 
 import email.message
 import email.utils
-from collections.abc import Iterable
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from . import addresses
 from .formats import REGISTRY
 from .formats._common import reporting_mta
+from .limits import DEFAULT_LIMITS, Limits
 from .mail import Mail, decode_header
 from .model import NOT_FAILURES, Delivery, Evidence, Group, Report
 from .rules import RuleSet, RuleTimeout
@@ -27,6 +52,9 @@ def classify(record: Evidence | Delivery, /, *, rules: RuleSet | None = None, fo
 
     Pass an :class:`Evidence` (what a decoder read) or a :class:`Delivery` to re-classify it
     with another table. ``format`` is the decoder name, for rules that match on it.
+
+    A recipient that is not a valid address is not reported as one: ``recipient`` is None and
+    the text the decoder took for an address is quoted at the end of the diagnostic.
     """
     ruleset = rules if rules is not None else RuleSet.builtin()
     if isinstance(record, Delivery):
@@ -37,38 +65,206 @@ def classify(record: Evidence | Delivery, /, *, rules: RuleSet | None = None, fo
     elif not isinstance(record, Evidence):
         raise TypeError(f"classify() takes an Evidence or a Delivery, not {type(record).__name__}")
     decision = ruleset.decide(record, format)
-    recipient = addresses.normalize(record.recipient) if record.recipient else None
+    recipient, diagnostic = _recipient_of(record)
     return Delivery(recipient=recipient, action=record.action, status=record.status,
-                    reply_code=record.reply_code, diagnostic=record.diagnostic, remote_mta=record.remote_mta,
+                    reply_code=record.reply_code, diagnostic=diagnostic, remote_mta=record.remote_mta,
                     group=decision.group, hard=decision.hard, rule=decision.rule, command=record.command,
                     evidence=record)
 
 
-def _classify_all(found: list[Evidence], rules: RuleSet, format: str) -> tuple[tuple[Delivery, ...], list[str]]:
+def _recipient_of(ev: Evidence) -> tuple[str | None, str]:
+    """The normalised recipient and the diagnostic; junk taken for an address goes to the diagnostic."""
+    diagnostic = ev.diagnostic or ""
+    if not ev.recipient:
+        return None, diagnostic
+    recipient = addresses.normalize(ev.recipient)
+    if recipient is None:
+        raw = " ".join(str(ev.recipient).split())
+        raw = raw if len(raw) <= 200 else raw[:199] + "…"
+        diagnostic = f"{diagnostic} (recipient not an address: {raw!r})".lstrip()
+    return recipient, diagnostic
+
+
+def _classify_all(found: list[Evidence], rules: RuleSet, format: str, limits: Limits = DEFAULT_LIMITS,
+                  budget: _Budget | None = None, done: list[Delivery] | None = None
+                  ) -> tuple[tuple[Delivery, ...], list[str]]:
     """Deliveries for every merged record; a user pattern that runs out of time leaves its recipient
-    ``undefined`` (rule None) and becomes an error note instead of stopping the batch."""
-    deliveries: list[Delivery] = []
+    ``undefined`` (rule None) and becomes an error note instead of stopping the batch.
+
+    At most ``limits.max_recipients`` records are classified, each diagnostic cut at
+    ``limits.max_diagnostic_length``. Deliveries are appended to ``done`` as they are made (so
+    that a message stopped by its time budget keeps them); ``budget`` is checked before each one.
+    """
+    deliveries: list[Delivery] = done if done is not None else []
     errors: list[str] = []
-    for ev in _merge(found):
+    merged = _merge(found)
+    most = limits.max_recipients
+    if most is not None and len(merged) > most:
+        errors.append(f"The message names {len(merged)} recipients; only the first {most} are reported.")
+        merged = merged[:most]
+    longest = limits.max_diagnostic_length
+    cut = 0
+    for ev in merged:
+        if budget is not None:
+            budget.check()
+        if longest is not None and ev.diagnostic and len(ev.diagnostic) > longest:
+            ev = replace(ev, diagnostic=ev.diagnostic[:longest])
+            cut += 1
         try:
             deliveries.append(classify(ev, rules=rules, format=format))
         except RuleTimeout as exc:
             errors.append(f"The recipient {ev.recipient or '(unknown)'} was left unclassified: {exc}")
-            recipient = addresses.normalize(ev.recipient) if ev.recipient else None
+            recipient, diagnostic = _recipient_of(ev)
             deliveries.append(Delivery(recipient=recipient, action=ev.action, status=ev.status,
-                                       reply_code=ev.reply_code, diagnostic=ev.diagnostic, remote_mta=ev.remote_mta,
+                                       reply_code=ev.reply_code, diagnostic=diagnostic, remote_mta=ev.remote_mta,
                                        group=Group.UNDEFINED, hard=False, rule=None, command=ev.command,
                                        evidence=ev))
+    if cut:
+        errors.append(f"{cut} diagnostic{'s' if cut > 1 else ''} longer than {longest} characters "
+                      f"{'were' if cut > 1 else 'was'} cut to {longest}.")
     return tuple(deliveries), errors
 
 
-def _load(data: MessageInput) -> Mail:
+def _load(data: MessageInput, limits: Limits = DEFAULT_LIMITS) -> tuple[Mail, list[str]]:
+    """The message loaded, after its raw bytes were bounded; the notes on what was cut."""
     if isinstance(data, email.message.Message):
-        return Mail(data)
+        return Mail(data, limits), []
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
-    return Mail.from_bytes(bytes(data))
+    raw, notes = bound(bytes(data), limits)
+    return Mail.from_bytes(raw, limits), notes
 
+
+# --- bounding the raw bytes ------------------------------------------------------------------------
+
+# A boundary parameter (quoted or not), wherever it is: counting a mention in a body too only makes
+# the bound err on the safe side.
+_BOUNDARY_PARAM = re.compile(rb'(?i)\bboundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))')
+
+
+@lru_cache(maxsize=16)
+def _long_line(limit: int) -> re.Pattern[bytes]:
+    # anchored at line starts, so the search is linear (an unanchored {n} repeat would be quadratic)
+    return re.compile(rb"(?m)^([^\n]{%d})[^\n]+" % limit)
+
+
+def _line_start(data: bytes, pos: int) -> int:
+    return data.rfind(b"\n", 0, pos) + 1
+
+
+def bound(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, list[str]]:
+    """``data`` cut to the :class:`Limits` (bytes, line length, MIME containers and parts), line ends
+    made LF; and a sentence per cut, saying what was not read."""
+    notes: list[str] = []
+    most = limits.max_bytes
+    if most is not None and len(data) > most:
+        size = len(data)
+        end = data.rfind(b"\n", 0, most) + 1
+        data = data[: end if end > most - most // 4 else most]  # end on a whole line when one is near
+        notes.append(f"The message is {size} bytes long; only the first {most} bytes were read (truncated).")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    most = limits.max_lines
+    if most is not None and data.count(b"\n") > most:
+        lines = data.count(b"\n") + (not data.endswith(b"\n"))
+        end = -1
+        for _ in range(most):
+            end = data.find(b"\n", end + 1)
+        data = data[: end + 1]
+        notes.append(f"The message has {lines} lines; only the first {most} were read (truncated).")
+    longest = limits.max_line_length
+    if longest is not None and len(data) > longest:
+        data, count = _long_line(longest).subn(rb"\1", data)
+        if count:
+            notes.append(f"{count} line{'s' if count > 1 else ''} longer than {longest} bytes "
+                         f"{'were' if count > 1 else 'was'} cut to {longest} bytes.")
+    if limits.max_depth is None and limits.max_parts is None:
+        return data, notes
+    boundaries: list[bytes] = []
+    for m in _BOUNDARY_PARAM.finditer(data):
+        if limits.max_depth is not None and len(boundaries) >= limits.max_depth:
+            data = data[: _line_start(data, m.start())]
+            notes.append(f"The message declares more than {limits.max_depth} multipart containers; "
+                         f"the parts after the {limits.max_depth}th were not read.")
+            break
+        boundaries.append(m.group(1) or m.group(2))
+    if limits.max_parts is not None and boundaries:
+        delimiter = re.compile(rb"(?m)^--(?:" + b"|".join(re.escape(b) for b in set(boundaries)) + rb")")
+        for count, m in enumerate(delimiter.finditer(data), 1):
+            if count > limits.max_parts:
+                data = data[: m.start()]
+                notes.append(f"The message has more than {limits.max_parts} MIME parts; the rest was not read.")
+                break
+    return data, notes
+
+
+# --- the time budget -------------------------------------------------------------------------------
+
+class _OverBudget(BaseException):
+    """Raised (by the check or the timer) when a message has used up its time budget.
+
+    A BaseException, so that no decoder's ``except Exception`` can swallow it.
+    """
+
+
+class _Budget:
+    """The cooperative half of the time budget: CPU time of this thread, checked between stages."""
+
+    __slots__ = ("deadline",)
+
+    def __init__(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.thread_time() + seconds
+
+    def check(self) -> None:
+        if self.deadline is not None and time.thread_time() > self.deadline:
+            raise _OverBudget
+
+
+def _on_timer(signum: int, frame: object) -> None:
+    raise _OverBudget
+
+
+def _timer_free() -> bool:
+    """True when this thread may arm the pre-emptive timer: the main thread, and nobody else's timer."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    try:
+        return (signal.getsignal(signal.SIGVTALRM) in (signal.SIG_DFL, None)
+                and signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0))
+    except (ValueError, OSError):  # pragma: no cover - an interpreter without these signals
+        return False
+
+
+@contextmanager
+def _timer(seconds: float | None) -> Iterator[None]:
+    """Arm the pre-emptive half of the time budget (main thread only; see the module docstring)."""
+    if seconds is None or not _timer_free():
+        yield
+        return
+    signal.signal(signal.SIGVTALRM, _on_timer)
+    try:
+        signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)  # disarm first: nothing can fire after this
+        signal.signal(signal.SIGVTALRM, signal.SIG_DFL)
+
+
+class _Progress:
+    """What is known of a message so far, so that a message stopped midway still says it."""
+
+    __slots__ = ("notes", "mail", "format", "found", "deliveries", "report")
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.mail: Mail | None = None
+        self.format: str | None = None
+        self.found = 0
+        self.deliveries: list[Delivery] = []
+        self.report: Report | None = None
+
+
+# --- parse -----------------------------------------------------------------------------------------
 
 def _merge(found: list[Evidence]) -> list[Evidence]:
     """One record per recipient: a repeated recipient fills the gaps of its first record."""
@@ -95,22 +291,67 @@ def _merge(found: list[Evidence]) -> list[Evidence]:
 
 
 def parse(data: MessageInput, /, *, rules: RuleSet | None = None,
-          original_headers: Iterable[str] = ()) -> Report:
+          original_headers: Iterable[str] = (), limits: Limits | None = None) -> Report:
     """Read one bounce (raw bytes, text or a parsed Message) into a :class:`Report`.
 
     ``original_headers`` names further headers of the bounced message to quote in
     ``Report.original_headers`` (correlation headers such as ``X-Campaign-ID``), when the bounce
-    includes them.
+    includes them. ``limits`` bounds the work spent on the message (:class:`~bouncekit.Limits`;
+    safe defaults). Never raises on bad mail: problems are sentences in ``Report.errors``.
     """
     if not isinstance(data, (bytes, bytearray, memoryview, str, email.message.Message)):
         raise TypeError(f"parse() takes bytes, str or email.message.Message, not {type(data).__name__}")
+    if limits is None:
+        limits = DEFAULT_LIMITS
+    elif not isinstance(limits, Limits):
+        raise TypeError(f"parse() takes limits=Limits(...), not {type(limits).__name__}")
+    if rules is not None and not isinstance(rules, RuleSet):
+        raise TypeError(f"parse() takes rules=RuleSet(...), not {type(rules).__name__}")
+    if isinstance(original_headers, (str, bytes)):
+        raise TypeError("parse() takes original_headers as a list of header names, not one string")
+    ruleset = rules if rules is not None else RuleSet.builtin()  # loaded before the clock starts
+    progress = _Progress()
     try:
-        mail = _load(data)
+        with _timer(limits.time_budget):
+            progress.report = _parse(data, ruleset, tuple(original_headers), limits, progress,
+                                     _Budget(limits.time_budget))
+    except _OverBudget:
+        if progress.report is not None:  # the timer fired just as the work was done
+            return progress.report
+        return _stopped(progress, ruleset, limits)
+    except Exception as exc:  # a bug of ours, or the stdlib's, on this message: a note, not a crash
+        return Report(is_bounce=bool(progress.deliveries), format=progress.format,
+                      deliveries=tuple(progress.deliveries), rules=ruleset,
+                      errors=(*progress.notes, f"The message could not be read: {exc!r}."))
+    return progress.report
+
+
+def _stopped(progress: _Progress, ruleset: RuleSet, limits: Limits) -> Report:
+    note = f"Parsing stopped: the message took more than its time budget of {limits.time_budget:g} s"
+    if progress.found:
+        missing = progress.found - len(progress.deliveries)
+        note += f"; {missing} of {progress.found} recipients were not classified" if missing else ""
+    subject = None
+    try:  # a cached value only: nothing that could take time again
+        subject = progress.mail.__dict__.get("subject") if progress.mail is not None else None
+    except Exception:  # pragma: no cover - defensive
+        subject = None
+    return Report(is_bounce=bool(progress.found), format=progress.format, subject=subject or None,
+                  deliveries=tuple(progress.deliveries), errors=(*progress.notes, note + "."), rules=ruleset)
+
+
+def _parse(data: MessageInput, ruleset: RuleSet, original_headers: tuple[str, ...], limits: Limits,
+           progress: _Progress, budget: _Budget) -> Report:
+    errors = progress.notes
+    try:
+        mail, notes = _load(data, limits)
     except Exception as exc:  # the stdlib parser is lenient; this is the truly unreadable case
         return Report(is_bounce=False, format=None, errors=(f"The message could not be read: {exc!r}.",))
-
-    errors: list[str] = []
+    errors.extend(notes)
+    progress.mail = mail
+    errors.extend(_trim_headers(mail, limits))
     for decoder in REGISTRY:
+        budget.check()
         try:
             if not decoder.matches(mail):
                 continue
@@ -123,9 +364,13 @@ def parse(data: MessageInput, /, *, rules: RuleSet | None = None,
     else:
         return Report(is_bounce=False, format=None, subject=mail.subject or None, errors=tuple(errors))
 
-    ruleset = rules if rules is not None else RuleSet.builtin()
+    progress.format = decoder.name
+    progress.found = len(found)
     try:
-        deliveries, classify_errors = _classify_all(found, ruleset, decoder.name)
+        deliveries, classify_errors = _classify_all(found, ruleset, decoder.name, limits, budget,
+                                                    progress.deliveries)
+    except _OverBudget:
+        raise
     except Exception as exc:
         return Report(is_bounce=True, format=decoder.name, subject=mail.subject or None,
                       errors=(*errors, f"Classification failed: {exc!r}."), rules=ruleset)
@@ -147,6 +392,23 @@ def parse(data: MessageInput, /, *, rules: RuleSet | None = None,
         errors=tuple(errors),
         rules=ruleset,
     )
+
+
+def _trim_headers(mail: Mail, limits: Limits) -> list[str]:
+    """Drop header fields past ``limits.max_headers`` in every part read (and the quoted original)."""
+    most = limits.max_headers
+    if most is None:
+        return []
+    trimmed = 0
+    for part in mail.parts:
+        held = getattr(part, "_headers", None)  # the stdlib Message's list of (name, value) pairs
+        if isinstance(held, list) and len(held) > most:
+            trimmed += len(held) - most
+            del held[most:]
+    if not trimmed:
+        return []
+    return [f"{trimmed} header field{'s' if trimmed > 1 else ''} past the first {most} of a part "
+            f"{'were' if trimmed > 1 else 'was'} ignored."]
 
 
 def _date(mail: Mail) -> datetime | None:
