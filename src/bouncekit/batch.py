@@ -2,18 +2,24 @@
 
 A :class:`Record` is one output line: one recipient of one message, or a message-level line
 when a message has no recipient to report (not a bounce, or unreadable). Every input message
-yields at least one record, so nothing is ever dropped silently.
+yields at least one record, so nothing is ever dropped silently: not when a file disappears
+between planning and reading (an error record), and not when a worker process dies (killed, out
+of memory): the pool is rebuilt, the units in flight are sent again, and the unit that was
+being read when the worker died is read again one message at a time, in a pool of its own, so
+that the message that kills its worker is found and becomes an error record.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .limits import Limits
 from .model import Report
 from .parse import parse
 from .rules import RuleSet
@@ -72,11 +78,12 @@ def _error_record(source: str, index: int, error: str) -> Record:
                   original_message_id=None, format=None, rule=None, error=error)
 
 
-def classify_raw(raw: RawMessage, *, rules: RuleSet | None = None) -> list[Record]:
+def classify_raw(raw: RawMessage, *, rules: RuleSet | None = None, limits: Limits | None = None) -> list[Record]:
     """The records of one raw message."""
     if raw.error is not None:
         return [_error_record(raw.source, raw.index, raw.error)]
-    return records_of(parse(raw.data, rules=rules), raw.source, raw.index)
+    _test_kill(raw.data)
+    return records_of(parse(raw.data, rules=rules, limits=limits), raw.source, raw.index)
 
 
 # --- planning: the parent cuts the input into work units -------------------------------------------
@@ -184,21 +191,34 @@ def _plan_file(name: str, add: Callable[[Part, int, int], Iterator[_Unit]]) -> I
 # --- working: a worker (or the parent, with jobs=1) turns a unit into records ------------------------
 
 _worker_rules: RuleSet | None = None  # per worker process, set once by _init_worker
+_worker_limits: Limits | None = None
+#: Test hook (worker processes only): a message containing these bytes kills its worker with SIGKILL,
+#: as the kernel's OOM killer would. Read from $BOUNCEKIT_TEST_KILL_WORKER when a worker starts.
+_kill_marker: bytes | None = None
 
 
-def _init_worker(rules: RuleSet | None) -> None:
-    global _worker_rules
+def _init_worker(rules: RuleSet | None, limits: Limits | None = None) -> None:
+    global _worker_rules, _worker_limits, _kill_marker
     _worker_rules = rules
+    _worker_limits = limits
+    marker = os.environ.get("BOUNCEKIT_TEST_KILL_WORKER")
+    _kill_marker = marker.encode("utf-8") if marker else None
 
 
-def _run_unit(parts: list[Part], rules: RuleSet | None) -> tuple[int, list[tuple[Any, ...]]]:
+def _test_kill(data: bytes) -> None:
+    if _kill_marker is not None and _kill_marker in data:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _run_unit(parts: list[Part], rules: RuleSet | None,
+              limits: Limits | None = None) -> tuple[int, list[tuple[Any, ...]]]:
     """Records (as tuples: cheaper to send between processes) and the number of messages read."""
     out: list[Record] = []
     messages = 0
     for part in parts:
         if part[0] == "raw":
             _, source, index, data, error = part
-            out += classify_raw(RawMessage(source, index, data, error), rules=rules)
+            out += classify_raw(RawMessage(source, index, data, error), rules=rules, limits=limits)
             messages += 1
             continue
         _, path, source, offset, length, first = part
@@ -206,7 +226,7 @@ def _run_unit(parts: list[Part], rules: RuleSet | None) -> tuple[int, list[tuple
             if length < 0:
                 with open(path, "rb") as fh:
                     data = fh.read()
-                if data and not looks_like_mail(data[:64]):
+                if not data.strip() or not looks_like_mail(data[:64]):  # an empty file too: one line
                     out.append(_error_record(source, 0, NOT_MAIL))
                     messages += 1
                     continue
@@ -217,13 +237,42 @@ def _run_unit(parts: list[Part], rules: RuleSet | None) -> tuple[int, list[tuple
             messages += 1
             continue
         for i, message in enumerate(split_messages(data)):
-            out += records_of(parse(message, rules=rules), source, first + i)
+            _test_kill(message)
+            out += records_of(parse(message, rules=rules, limits=limits), source, first + i)
             messages += 1
     return messages, [astuple_fast(r) for r in out]
 
 
 def _work(parts: list[Part]) -> tuple[int, list[tuple[Any, ...]]]:
-    return _run_unit(parts, _worker_rules)
+    return _run_unit(parts, _worker_rules, _worker_limits)
+
+
+def _single_messages(parts: list[Part]) -> list[Part | Record]:
+    """The messages of a unit, one part each (read here, in the parent), or error records."""
+    out: list[Part | Record] = []
+    for part in parts:
+        if part[0] == "raw":
+            out.append(part)
+            continue
+        _, path, source, offset, length, first = part
+        try:
+            if length < 0:
+                with open(path, "rb") as fh:
+                    data = fh.read()
+                if not data.strip() or not looks_like_mail(data[:64]):  # an empty file too: one line
+                    out.append(_error_record(source, 0, NOT_MAIL))
+                    continue
+            else:
+                data = read_range(path, offset, length)
+        except OSError as exc:
+            out.append(_error_record(source, first, f"Cannot read {path}: {exc.strerror or exc}."))
+            continue
+        out += [("raw", source, first + i, message, None) for i, message in enumerate(split_messages(data))]
+    return out
+
+
+WORKER_DIED = ("The worker process reading this message died (killed, or out of memory); "
+               "the message was not classified.")
 
 
 def astuple_fast(record: Record) -> tuple[Any, ...]:
@@ -241,7 +290,7 @@ def default_jobs() -> int:
 
 def classify_paths(paths: Iterable[str | os.PathLike[str]], *, jobs: int = 1, rules: RuleSet | None = None,
                    stdin_mbox: bool = False, on_path_error: Callable[[str, str], None] | None = None,
-                   progress: Callable[[int], None] | None = None) -> Iterator[Record]:
+                   progress: Callable[[int], None] | None = None, limits: Limits | None = None) -> Iterator[Record]:
     """Classify every message under ``paths`` (files, directories, mbox, Maildir, ``-``), in order.
 
     ``jobs`` worker processes share the work (``1``: in this process; ``0`` or None: one per CPU);
@@ -251,7 +300,9 @@ def classify_paths(paths: Iterable[str | os.PathLike[str]], *, jobs: int = 1, ru
 
     A path that cannot be read yields one error record and is reported to ``on_path_error``
     (path, message); the other paths are still processed. ``progress`` is called with the number
-    of messages each time a batch of them is done.
+    of messages each time a batch of them is done. ``limits`` bounds the work per message
+    (:class:`~bouncekit.Limits`, safe defaults). A worker process that dies costs only the message
+    it was reading, which yields an error record (see the module docstring).
     """
     jobs = default_jobs() if not jobs else jobs
     units = _plan((os.fspath(p) for p in paths), stdin_mbox, on_path_error)
@@ -260,45 +311,89 @@ def classify_paths(paths: Iterable[str | os.PathLike[str]], *, jobs: int = 1, ru
         ahead = list(itertools.islice((u for u in units), 2))
         units = itertools.chain(ahead, units)
         if sum(1 for u in ahead if u.records is None) > 1:
-            yield from _parallel(units, jobs, rules, progress)
+            yield from _parallel(units, jobs, rules, limits, progress)
             return
     for unit in units:
         if unit.records is not None:
             yield from unit.records
             continue
-        messages, rows = _run_unit(unit.parts, rules)
+        messages, rows = _run_unit(unit.parts, rules, limits)
         yield from (Record(*row) for row in rows)
         if progress is not None:
             progress(messages)
 
 
-def _parallel(units: Iterator[_Unit], jobs: int, rules: RuleSet | None,
+def _parallel(units: Iterator[_Unit], jobs: int, rules: RuleSet | None, limits: Limits | None,
               progress: Callable[[int], None] | None) -> Iterator[Record]:
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    window = jobs * 4
-    pending: deque[_Unit | Future[tuple[int, list[tuple[Any, ...]]]]] = deque()
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
-                             initializer=_init_worker, initargs=(rules,)) as pool:
-        def drain(limit: int) -> Iterator[Record]:
-            while len(pending) > limit:
-                head = pending.popleft()
-                if isinstance(head, _Unit):
-                    yield from head.records or ()
-                    continue
-                messages, rows = head.result()
-                yield from (Record(*row) for row in rows)
-                if progress is not None:
-                    progress(messages)
+    context = multiprocessing.get_context(method)
 
+    def new_pool(workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules, limits))
+
+    window = jobs * 4
+    pending: deque[tuple[_Unit, Future[tuple[int, list[tuple[Any, ...]]]] | None]] = deque()
+    pools = {"main": new_pool(jobs)}
+
+    def rebuild() -> None:
+        """A worker died: the pool is broken. A new one; the units in flight are sent to it again."""
+        pools["main"].shutdown(wait=False, cancel_futures=True)
+        pools["main"] = new_pool(jobs)
+        for i, (unit, future) in enumerate(pending):
+            if future is not None and not (future.done() and not future.cancelled() and future.exception() is None):
+                pending[i] = (unit, pools["main"].submit(_work, unit.parts))
+
+    def one_by_one(unit: _Unit) -> Iterator[Record]:
+        """Read a unit whose worker died again, one message at a time in a pool of one worker."""
+        solo = new_pool(1)
         try:
-            for unit in units:
-                pending.append(unit if unit.records is not None else pool.submit(_work, unit.parts))
-                yield from drain(window)
-            yield from drain(0)
+            for item in _single_messages(unit.parts):
+                if isinstance(item, Record):
+                    yield item
+                    continue
+                try:
+                    messages, rows = solo.submit(_work, [item]).result()
+                except BrokenProcessPool:  # this message killed its worker
+                    solo.shutdown(wait=False, cancel_futures=True)
+                    solo = new_pool(1)
+                    yield _error_record(item[1], item[2], WORKER_DIED)
+                    continue
+                except Exception as exc:  # pragma: no cover - parse() is total; a bug of the batch code
+                    yield _error_record(item[1], item[2], f"The message could not be classified: {exc!r}.")
+                    continue
+                yield from (Record(*row) for row in rows)
         finally:
-            for item in pending:
-                if not isinstance(item, _Unit):
-                    item.cancel()
+            solo.shutdown(wait=False, cancel_futures=True)
+        if progress is not None:
+            progress(unit.messages)
+
+    def drain(limit: int) -> Iterator[Record]:
+        while len(pending) > limit:
+            unit, future = pending.popleft()
+            if future is None:
+                yield from unit.records or ()
+                continue
+            try:
+                messages, rows = future.result()
+            except Exception:  # BrokenProcessPool: a worker died, maybe on this unit
+                rebuild()
+                yield from one_by_one(unit)
+                continue
+            yield from (Record(*row) for row in rows)
+            if progress is not None:
+                progress(messages)
+
+    try:
+        for unit in units:
+            pending.append((unit, None if unit.records is not None else pools["main"].submit(_work, unit.parts)))
+            yield from drain(window)
+        yield from drain(0)
+    finally:
+        for _, future in pending:
+            if future is not None:
+                future.cancel()
+        pools["main"].shutdown(wait=True, cancel_futures=True)

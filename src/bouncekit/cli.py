@@ -5,9 +5,16 @@
     bouncekit rules check FILE... [--no-plugins]
     bouncekit rules list [--rules FILE]... [--no-plugins] [--format table|jsonl]
 
-Exit status: 0 when the run completed (some messages may be "not a bounce" or error rows);
-2 for usage errors, for rule files or plugins that do not load (checked before any mail is
-read) and for paths that could not be read (named on stderr, after the rest was processed).
+Exit status of ``classify``: 0 when every message was read and classified (some may be "not a
+bounce", some files may be no mail at all: error lines, not failures); 1 when the run completed
+but some messages failed: their lines have ``error`` set (unreadable, cut by a limit, over the
+time budget, lost with a worker process); 2 for usage
+errors, for rule files or plugins that do not load (checked before any mail is read) and for
+paths that could not be read (named on stderr, after the rest was processed). 2 wins over 1.
+
+``--output FILE`` is written as ``FILE.partial`` and renamed to ``FILE`` when the run completes:
+``FILE`` is never a silently truncated file; after a crash or an interruption the records so far
+are in ``FILE.partial``, which says by its name that it is incomplete.
 """
 
 from __future__ import annotations
@@ -21,14 +28,18 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
+import os
+
 from . import __version__, load_rules, parse
 from .batch import COLUMNS, Record, classify_paths
+from .limits import Limits
 from .log import _cli as _log_cli
 from .rules import RuleError, RuleSet, source_label
-from .sources import SourceError, iter_paths
+from .sources import NOT_MAIL, SourceError, iter_paths
 from .summary import Summary
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
@@ -54,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="format of the summary (default: table); implies --summary")
     classify.add_argument("--no-progress", dest="progress", action="store_false",
                           help="no progress bar, even when stderr is a terminal")
+    defaults = Limits()
+    classify.add_argument("--max-bytes", type=_limit(int), default=defaults.max_bytes, metavar="N",
+                          help=f"bytes of a message read, the rest skipped (default {defaults.max_bytes}; 0: no limit)")
+    classify.add_argument("--max-recipients", type=_limit(int), default=defaults.max_recipients, metavar="N",
+                          help=f"recipients reported per message (default {defaults.max_recipients}; 0: no limit)")
+    classify.add_argument("--time-budget", type=_limit(float), default=defaults.time_budget, metavar="SECONDS",
+                          help=f"CPU seconds per message before it becomes an error line (default "
+                               f"{defaults.time_budget:g}; 0: no limit); see docs/limits.md")
 
     explain = sub.add_parser("explain", help="show why each recipient of a message landed in its group")
     explain.add_argument("paths", nargs="+", metavar="MESSAGE", help="a message file, mbox or directory; - for stdin")
@@ -88,6 +107,18 @@ def _jobs(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 (one per CPU) or more")
     return value
+
+
+def _limit(kind: type) -> Any:
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+        return value or None
+    return convert
 
 
 def _columns(text: str) -> tuple[str, ...]:
@@ -166,20 +197,36 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"bouncekit: {message}\n")
 
     want_summary = args.summary or args.summary_format is not None
+    limits = Limits(max_bytes=args.max_bytes, max_recipients=args.max_recipients, time_budget=args.time_budget)
     target: TextIO | None = out
+    partial: str | None = None  # written under this name, renamed to args.output when complete
     if args.output:
+        partial = args.output if _special_file(args.output) else args.output + ".partial"
         try:
-            target = open(args.output, "w", encoding="utf-8", newline="")
+            target = open(partial, "w", encoding="utf-8", newline="")
         except OSError as exc:
-            err.write(f"bouncekit: Cannot write {args.output}: {exc.strerror or exc}.\n")
+            err.write(f"bouncekit: Cannot write {partial}: {exc.strerror or exc}.\n")
             return EXIT_USAGE
     elif want_summary:
         target = None  # the summary alone goes to stdout
     bar = _progress_bar(err) if args.progress else None
+    failed_messages = 0
+    complete = False
+
+    def counted_failures(records: Iterable[Record]) -> Iterator[Record]:
+        nonlocal failed_messages
+        last = None
+        for rec in records:
+            # a file that is no mail at all (a .json next to the .eml) is an error line, not a failure
+            if rec.error is not None and rec.error != NOT_MAIL and (rec.source, rec.index) != last:
+                failed_messages += 1
+                last = (rec.source, rec.index)
+            yield rec
+
     try:
-        records: Iterable[Record] = classify_paths(
+        records: Iterable[Record] = counted_failures(classify_paths(
             args.paths, jobs=args.jobs, rules=rules, stdin_mbox=args.mbox, on_path_error=on_path_error,
-            progress=bar.update if bar is not None else None)
+            progress=bar.update if bar is not None else None, limits=limits))
         summary = Summary() if want_summary else None
         if summary is not None:
             records = _counted(records, summary)
@@ -190,15 +237,38 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             for _ in records:
                 pass
+        complete = True
     finally:
         if bar is not None:
             bar.close()
         if args.output and target is not None:
             target.close()
+            if partial != args.output:
+                if complete:
+                    os.replace(partial, args.output)
+                else:
+                    err.write(f"bouncekit: the run did not complete; the records so far are in {partial} "
+                              f"(incomplete).\n")
     if summary is not None:
         out.write(summary.to_json() + "\n" if args.summary_format == "json" else summary.to_table())
         out.flush()
-    return EXIT_USAGE if failed_paths else EXIT_OK
+    if failed_paths:
+        return EXIT_USAGE
+    if failed_messages:
+        err.write(f"bouncekit: {failed_messages} message{'s' if failed_messages > 1 else ''} "
+                  f"failed or {'were' if failed_messages > 1 else 'was'} not read whole (see the error field).\n")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _special_file(path: str) -> bool:
+    """True for an existing file that is not a regular one (/dev/stdout, a FIFO): written in place."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -32,8 +32,8 @@ class Limits:
     max_line_length: int | None = 8192
     """Bytes of one line examined (8 KiB, eight times RFC 5322's 998); longer lines are cut."""
     max_depth: int | None = 16
-    """Multipart containers read. Each declares a boundary, so this also bounds the nesting
-    depth; the parts declared after the last one allowed are not read."""
+    """MIME containers read (multipart parts, each declaring a boundary, and quoted
+    message/rfc822 parts), so also the nesting depth; what follows the last one allowed is not read."""
     max_parts: int | None = 100
     """MIME parts read (counted by their boundary lines); the rest of the message is not read."""
     max_headers: int | None = 500

@@ -18,23 +18,26 @@ from functools import cached_property
 from .limits import DEFAULT_LIMITS, Limits
 
 # Where the human-readable part of a non-MIME bounce stops and the returned message begins.
+# Written to search in linear time on hostile text: no whitespace run right after ^[ \t>]* (the two
+# would share a run of blanks quadratically; [ \t>]* already takes them), and every run of dashes
+# or equals signs is followed by (?!-) / (?!=), so a long run is not retried at every length.
 _ORIGINAL_MARKERS = re.compile(
     r"""(?imx)^[ \t>]*(?:
-        -+\s*(?:the\ )?original\ message
-      | -+\s*(?:this\ is\ a\ copy|below\ this\ line\ is\ a\ copy|a\ copy\ of\ the\ original)
-      | -+\s*returned\ message
-      | -+\s*message\ header\ follows
-      | -+\s*unsent\ message\ follows
-      | -+\s*(?:start\ of\ )?returned\ (?:mail|content)
-      | -+\s*original\ message\ (?:follows|header)
-      | -+\s*the\ header\ of\ the\ original\ message
-      | ={3,}\s*(?:original|returned)
+        -+(?!-)\s*(?:the\ )?original\ message
+      | -+(?!-)\s*(?:this\ is\ a\ copy|below\ this\ line\ is\ a\ copy|a\ copy\ of\ the\ original)
+      | -+(?!-)\s*returned\ message
+      | -+(?!-)\s*message\ header\ follows
+      | -+(?!-)\s*unsent\ message\ follows
+      | -+(?!-)\s*(?:start\ of\ )?returned\ (?:mail|content)
+      | -+(?!-)\s*original\ message\ (?:follows|header)
+      | -+(?!-)\s*the\ header\ of\ the\ original\ message
+      | ={3,}(?!=)\s*(?:original|returned)
       | original\ message\ follows
       | --- below\ this\ line
-      | \s*-+\ ?Original\ message\ text
-      | \ *-+\ *Message\ text\ follows
-      | \ *---\ *Headers\ Follow
-      | \s*(?:Your\ )?(?:original\ )?message\ (?:headers\ )?(?:follows?|was|is\ included)
+      | -+(?!-)\ ?Original\ message\ text
+      | -+(?!-)\ *Message\ text\ follows
+      | ---\ *Headers\ Follow
+      | (?:Your\ )?(?:original\ )?message\ (?:headers\ )?(?:follows?|was|is\ included)
     )""",
 )
 
@@ -287,7 +290,7 @@ class Mail:
                 if ctype == "message/feedback-report":
                     continue
                 most = self.limits.max_recipients
-                blocks += parse_field_blocks(part_text(part, None if most is None else most + 1))
+                blocks += parse_field_blocks(part_text(part, None if most is None else most + 2))
         unsplit = isinstance(self.msg.get_payload(), str)
         texts = [] if blocks else [part_text(self.msg)] if unsplit else [
             part_text(p) for p in self.parts if content_type(p) == "text/plain"]
@@ -349,8 +352,35 @@ class Mail:
         return decode_header(values[0]) if values else None
 
 
+_SCRIPT_OPEN = re.compile(r"(?i)<(script|style)\b")
+_SCRIPT_CLOSE = {"script": re.compile(r"(?i)</script"), "style": re.compile(r"(?i)</style")}
+
+
+def _drop_scripts(html: str) -> str:
+    """``html`` without <script> and <style> elements (an unclosed one runs to the end).
+
+    Found with str.find, not one ``<(script|style).*?</\\1>`` regex: on many unclosed tags that
+    regex scans to the end from each of them (quadratic).
+    """
+    out = []
+    pos = 0
+    while True:
+        m = _SCRIPT_OPEN.search(html, pos)
+        if m is None:
+            out.append(html[pos:])
+            break
+        out.append(html[pos: m.start()])
+        close = _SCRIPT_CLOSE[m.group(1).lower()].search(html, m.end())
+        if close is None:
+            break
+        end = html.find(">", close.start())
+        pos = len(html) if end < 0 else end + 1
+        out.append(" ")
+    return "".join(out)
+
+
 def _strip_html(html: str) -> str:
-    text = re.sub(r"(?is)<(script|style).*?</\1>", " ", html)
+    text = _drop_scripts(html)
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", text)
     text = re.sub(r"<[^>]+>", " ", text)
     import html as _html

@@ -13,10 +13,10 @@ The time budget (``Limits.time_budget``, CPU seconds) is enforced two ways:
   machine does not eat the budget) is read between stages: after loading, before each decoder and
   before each recipient is classified;
 - pre-emptively, in the main thread of a process only (the CLI, its worker processes, scripts):
-  an ``ITIMER_VIRTUAL`` timer raises inside whatever runs when the budget is spent, so one slow
+  an ``ITIMER_PROF`` timer raises inside whatever runs when the budget is spent, so one slow
   step (a regular expression, the stdlib MIME parser) cannot overrun it. Signals can only be
   handled in the main thread, and the timer is used only when nobody else has installed a
-  ``SIGVTALRM`` handler or timer; in other threads the cooperative checks are what bound the time.
+  ``SIGPROF`` handler or timer; in other threads the cooperative checks are what bound the time.
 
 Either way the message becomes a report whose errors say the budget ran out, with the deliveries
 classified before that; the batch goes on with the next message.
@@ -100,7 +100,7 @@ def _classify_all(found: list[Evidence], rules: RuleSet, format: str, limits: Li
     merged = _merge(found)
     most = limits.max_recipients
     if most is not None and len(merged) > most:
-        errors.append(f"The message names {len(merged)} recipients; only the first {most} are reported.")
+        errors.append(f"The message names more than {most} recipients; only the first {most} are reported.")
         merged = merged[:most]
     longest = limits.max_diagnostic_length
     cut = 0
@@ -137,9 +137,10 @@ def _load(data: MessageInput, limits: Limits = DEFAULT_LIMITS) -> tuple[Mail, li
 
 # --- bounding the raw bytes ------------------------------------------------------------------------
 
-# A boundary parameter (quoted or not), wherever it is: counting a mention in a body too only makes
-# the bound err on the safe side.
-_BOUNDARY_PARAM = re.compile(rb'(?i)\bboundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))')
+# A container: a boundary parameter (quoted or not) or a quoted message/rfc822, wherever it is:
+# counting a mention in a body too only makes the bound err on the safe side.
+_CONTAINER = re.compile(rb'(?i)\bboundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))'
+                        rb'|\bcontent-type:[ \t]*message/(?:rfc822|global)\b')
 
 
 @lru_cache(maxsize=16)
@@ -181,13 +182,16 @@ def bound(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, list[str
     if limits.max_depth is None and limits.max_parts is None:
         return data, notes
     boundaries: list[bytes] = []
-    for m in _BOUNDARY_PARAM.finditer(data):
-        if limits.max_depth is not None and len(boundaries) >= limits.max_depth:
+    containers = 0
+    for m in _CONTAINER.finditer(data):
+        if limits.max_depth is not None and containers >= limits.max_depth:
             data = data[: _line_start(data, m.start())]
-            notes.append(f"The message declares more than {limits.max_depth} multipart containers; "
-                         f"the parts after the {limits.max_depth}th were not read.")
+            notes.append(f"The message declares more than {limits.max_depth} MIME containers (multipart "
+                         f"or message/rfc822); the parts after the {limits.max_depth}th were not read.")
             break
-        boundaries.append(m.group(1) or m.group(2))
+        containers += 1
+        if m.group(1) or m.group(2):
+            boundaries.append(m.group(1) or m.group(2))
     if limits.max_parts is not None and boundaries:
         delimiter = re.compile(rb"(?m)^--(?:" + b"|".join(re.escape(b) for b in set(boundaries)) + rb")")
         for count, m in enumerate(delimiter.finditer(data), 1):
@@ -229,8 +233,8 @@ def _timer_free() -> bool:
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return False
     try:
-        return (signal.getsignal(signal.SIGVTALRM) in (signal.SIG_DFL, None)
-                and signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0))
+        return (signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None)
+                and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
     except (ValueError, OSError):  # pragma: no cover - an interpreter without these signals
         return False
 
@@ -241,13 +245,13 @@ def _timer(seconds: float | None) -> Iterator[None]:
     if seconds is None or not _timer_free():
         yield
         return
-    signal.signal(signal.SIGVTALRM, _on_timer)
+    signal.signal(signal.SIGPROF, _on_timer)
     try:
-        signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+        signal.setitimer(signal.ITIMER_PROF, seconds)
         yield
     finally:
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)  # disarm first: nothing can fire after this
-        signal.signal(signal.SIGVTALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_PROF, 0)  # disarm first: nothing can fire after this
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
 
 
 class _Progress:
