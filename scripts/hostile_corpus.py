@@ -229,7 +229,7 @@ def mutants(rng: random.Random, per_seed: int = 3) -> Iterator[tuple[str, bytes]
             chosen = rng.sample(names, rng.choice([1, 1, 2]))
             out = data
             for name in chosen:
-                out = MUTATIONS[name](out, rng)
+                out = MUTATIONS[name](out, rng)[: 8 << 20]  # chained splices could reach gigabytes
             yield f"{path.parent.name}-{path.stem}-{'+'.join(chosen)}", out
 
 
