@@ -38,11 +38,11 @@ class Limits:
     """MIME parts read (counted by their boundary lines); the rest of the message is not read."""
     max_headers: int | None = 500
     """Header fields examined per part; the further ones are ignored."""
-    max_recipients: int | None = 200
+    max_recipients: int | None = 64
     """Recipients reported per message; the report says how many more there were."""
     max_diagnostic_length: int | None = 2000
     """Characters of one recipient's diagnostic kept and examined by the rules."""
-    time_budget: float | None = 1.0
+    time_budget: float | None = 0.5
     """CPU seconds one message may take. Past it, parsing stops: the deliveries classified so far
     are kept and the report says the budget ran out (see ``docs/limits.md`` for how it is enforced)."""
 

@@ -224,7 +224,16 @@ class _Budget:
             raise _OverBudget
 
 
+_deadline: list[float] = [0.0]  # the main thread's deadline (thread CPU time), for the timer handler
+
+
 def _on_timer(signum: int, frame: object) -> None:
+    # ITIMER_PROF counts the CPU time of the whole process: other threads may have spent part of it.
+    # Raise only when this (the main) thread is over its own budget; else wait for the rest.
+    left = _deadline[0] - time.thread_time()
+    if left > 0.001:
+        signal.setitimer(signal.ITIMER_PROF, left)
+        return
     raise _OverBudget
 
 
@@ -246,6 +255,7 @@ def _timer(seconds: float | None) -> Iterator[None]:
         yield
         return
     signal.signal(signal.SIGPROF, _on_timer)
+    _deadline[0] = time.thread_time() + seconds
     try:
         signal.setitimer(signal.ITIMER_PROF, seconds)
         yield
