@@ -241,6 +241,8 @@ CASES: list[Case] = [
     Case("550 5.7.1 Access denied", G.REJECTED, "command.mail", "5.7.1", "550", command="MAIL"),
     Case("550 Rejected", G.BLOCKED, "command.conn-helo", "5.0.0", "550", command="EHLO"),
     Case("550 : User unknown", G.FILTERED, "text.user-unknown-after-data", "5.0.0", "550", False, command="DATA"),
+    Case("550 5.2.1 <user@example.com>... User Unknown", G.UNKNOWN_USER, "text.user-unknown", "5.2.1", "550", True,
+         command="RCPT"),
     Case("550 5.2.0 Message Filtered", G.FILTERED, "text.recipient-preferences", "5.2.0", "550"),
     Case("550 5.1.1 RCP-P2 Refused due to recipient preferences", G.FILTERED, "rhost.facebook.rcp-p2",
          "5.1.1", "550", False),
@@ -504,3 +506,18 @@ def test_missing_id_and_bad_toml() -> None:
         RuleSet.from_toml('[[rule]\nid = "x"', source="mine.toml")
     with pytest.raises(RuleError, match="unknown top-level keys: rules"):
         RuleSet.from_toml('[[rules]]\nid = "x"\n', source="mine.toml")
+
+
+# --- evidence the rules rely on ------------------------------------------------------------------
+
+
+def test_transcript_command_reads_sendmail_and_pipelining() -> None:
+    from bouncekit.formats._common import transcript_command
+
+    plain = "... while talking to mx.example.org.:\n>>> DATA\n<<< 550 Unknown user user@example.org\n554 5.0.0 Service unavailable\n"
+    assert transcript_command(plain, "user@example.org") == "DATA"
+    piped = (">>> DATA\n<<< 550 5.1.1 <user@example.org>... User unknown\n"
+             "<<< 503 5.0.0 Need RCPT (recipient)\n")
+    assert transcript_command(piped, "user@example.org") == "RCPT"
+    assert transcript_command(">>> RCPT To:<user@example.org>\n<<< 550 5.1.1 No such user\n", "other@example.org") is None
+    assert transcript_command("no transcript here", "user@example.org") is None

@@ -139,10 +139,43 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote)
         if ev.command is None and recipient and blocks is None:
             # The fields rarely say which command was refused; the human-readable paragraph often does.
-            command = command_of(paragraph_about(mail.body, recipient))
+            command = command_of(paragraph_about(mail.body, recipient)) or transcript_command(mail.body, recipient)
             ev = replace(ev, command=command) if command else ev
         out.append(ev)
     return out
+
+
+_TRANSCRIPT_SENT = re.compile(r"^\s*>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b", re.IGNORECASE)
+
+
+def transcript_command(text: str, address: str) -> str | None:
+    """The command a session transcript (sendmail, Courier: ``>>> DATA`` / ``<<< 550 ...``) shows
+    the reply naming ``address`` answered.
+
+    A pipelining client prints its last command (DATA) and then the replies to the batch: when a
+    ``503`` (no valid recipients) follows in the same batch, the refusals before it answered the
+    pipelined RCPT TO commands, not DATA.
+    """
+    address = address.lower()
+    sent: str | None = None
+    found = False
+    for line in text.splitlines():
+        m = _TRANSCRIPT_SENT.match(line)
+        if m:
+            if found:
+                break
+            sent = _canonical_command(m.group(1))
+            continue
+        stripped = line.strip()
+        if not stripped.startswith("<<<") or sent is None:
+            continue
+        reply = stripped[3:].strip()
+        if found:
+            if sent == "DATA" and reply.startswith("503"):
+                return "RCPT"
+        elif address in reply.lower():
+            found = True
+    return sent if found else None
 
 
 def paragraph_about(text: str, address: str) -> str:
