@@ -521,3 +521,21 @@ def test_transcript_command_reads_sendmail_and_pipelining() -> None:
     assert transcript_command(piped, "user@example.org") == "RCPT"
     assert transcript_command(">>> RCPT To:<user@example.org>\n<<< 550 5.1.1 No such user\n", "other@example.org") is None
     assert transcript_command("no transcript here", "user@example.org") is None
+
+
+def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
+    from bouncekit.formats._common import clean_diagnostic, complete_reply
+
+    joined, _ = clean_diagnostic("smtp; 550-5.7.1 [192.0.2.1 13] Messages with multiple 550 5.7.1 addresses in From: header")
+    assert joined == "550-5.7.1 [192.0.2.1 13] Messages with multiple addresses in From: header"
+    body = ("... while talking to mx.example.com.:\n>>> DATA\n"
+            "<<< 550-5.7.1 This message does not have authentication information or fails to pass\n"
+            "<<< 550-5.7.1 authentication checks. To best protect our users from spam, the\n"
+            "<<< 550 5.7.1 message has been blocked.\n554 5.0.0 Service unavailable\n")
+    first = "SMTP; 550-5.7.1 This message does not have authentication information or fails to pass"
+    whole = complete_reply(body, first)
+    assert clean_diagnostic(whole)[0] == ("550-5.7.1 This message does not have authentication information or fails "
+                                          "to pass authentication checks. To best protect our users from spam, the "
+                                          "message has been blocked.")
+    assert complete_reply("nothing", first) == first
+    assert complete_reply(body, "SMTP; 550 5.1.1 User unknown") == "SMTP; 550 5.1.1 User unknown"

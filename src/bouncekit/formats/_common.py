@@ -79,7 +79,46 @@ def clean_diagnostic(text: str) -> tuple[str, str | None]:
         host = m.group(1).lower()
         text = text[m.end():]
     text = _IN_REPLY_TO.sub("", text).strip()
-    return text, host
+    return _join_reply_lines(text), host
+
+
+_REPLY_LEAD = re.compile(r"^(\d{3})[- ](?:([245]\.\d{1,3}\.\d{1,3})\s)?")
+
+
+def _join_reply_lines(text: str) -> str:
+    """A multi-line SMTP reply joined into one line without the repeated ``550-5.7.1`` prefixes of
+    its continuation lines ("550-5.7.1 Messages with multiple 550 5.7.1 addresses in From:")."""
+    m = _REPLY_LEAD.match(text)
+    if not m:
+        return text
+    inner = re.escape(m.group(1)) + r"[- ]" + (re.escape(m.group(2)) + r"\s" if m.group(2) else "")
+    return text[: m.end()] + re.sub(r"(?<=\s)" + inner, "", text[m.end():])
+
+
+_TRANSCRIPT_REPLY = re.compile(r"^\s*<<<\s*(\d{3})([- ])(.*)$")
+
+
+def complete_reply(text: str, diagnostic: str) -> str:
+    """The whole multi-line reply when a DSN field holds only its first line (sendmail writes
+    ``550-5.7.1 first line`` into Diagnostic-Code and the rest only into its session transcript)."""
+    first = _DIAG_TYPE.sub("", unfold(diagnostic)).strip()
+    if not re.match(r"\d{3}-", first):
+        return diagnostic
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _TRANSCRIPT_REPLY.match(line)
+        if not m or " ".join((m.group(1) + m.group(2) + m.group(3)).split()) != " ".join(first.split()):
+            continue
+        parts = [first]
+        for following in lines[i + 1: i + 50]:
+            n = _TRANSCRIPT_REPLY.match(following)
+            if not n or n.group(1) != m.group(1):
+                break
+            parts.append(n.group(1) + n.group(2) + n.group(3).strip())
+            if n.group(2) == " ":
+                break
+        return _join_reply_lines(" ".join(parts)) if len(parts) > 1 else diagnostic
+    return diagnostic
 
 
 def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None = None,
@@ -133,6 +172,8 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
         action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
+        if blocks is None and diagnostic:
+            diagnostic = complete_reply(mail.body, diagnostic)
         # "dns; mx.example.org (TCP|192.0.2.1|...) (mx ESMTP)" or "dns; mx.example.com. (192.0.2.1, ...)":
         # the host is the first word
         remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").rstrip(".").lower() or None
