@@ -314,6 +314,20 @@ CASES: list[Case] = [
          "status.X.5.x", "5.5.2", "504"),
     Case("500 5.5.1 Command unrecognized", G.SYNTAX_ERROR, "text.syntax-error", "5.5.1", "500"),
     Case("Recipient address rejected: On hold", G.ON_HOLD, "text.on-hold", "5.0.0", "550"),
+    Case('procmail: Couldn\'t create "/var/spool/mail/user" id: user: No such user', G.MAILER_ERROR,
+         "text.mailer-failure-strong", "5.1.1"),
+    Case("255", G.MAILER_ERROR, "text.exit-status", "5.0.0"),
+    Case("71", G.MAILER_ERROR, "text.exit-status", "4.5.0", action="delayed"),
+    Case("554 5.7.0 Header error", G.POLICY_VIOLATION, "text.header-error-policy", "5.7.0", "554"),
+    Case("554 5.6.0 Header error", G.CONTENT_ERROR, "text.content", "5.6.0", "554"),
+    Case("500 Line limit exceeded", G.NOT_COMPLIANT_RFC, "text.not-compliant", None, "500"),
+    Case("554 Mail from sender@example.org rejected for policy reasons.", G.POLICY_VIOLATION, "text.policy", "5.0.0",
+         "554", command="MAIL"),
+    Case("550 #5.1.0 Address rejected.", G.UNKNOWN_USER, "text.address-rejected-5.1.0", "5.1.0", "550", True),
+    Case("Connected to 192.0.2.1 but sender was rejected. Remote host said: 550 5.7.1 <sender@example.org>... Access denied",
+         G.REJECTED, "text.sender-rejected", "5.7.1", "550"),
+    Case("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name",
+         G.BLOCKED, "command.conn-helo", "5.0.0", "501", command="HELO"),
     # generic codes and fallbacks
     Case("550 5.7.1 Delivery not authorized, message refused", G.SECURITY_ERROR, "text.smtp-auth-required", "5.7.1", "550"),
     Case("550 5.7.1 Rejected", G.SECURITY_ERROR, "status.X.7.x", "5.7.1", "550", False),
@@ -539,3 +553,11 @@ def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
                                           "message has been blocked.")
     assert complete_reply("nothing", first) == first
     assert complete_reply(body, "SMTP; 550 5.1.1 User unknown") == "SMTP; 550 5.1.1 User unknown"
+
+
+def test_session_markers_name_the_refused_step() -> None:
+    from bouncekit.formats._common import command_of
+
+    assert command_of("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 554 5.7.1 go away") == "CONN"
+    assert command_of("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 bad name") == "HELO"
+    assert command_of("Connected to 192.0.2.1 but sender was rejected. Remote host said: 553 no") == "MAIL"

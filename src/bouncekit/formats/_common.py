@@ -45,6 +45,9 @@ def command_of(text: str) -> str | None:
     if m:
         return _canonical_command(m.group(1))
     lower = text.lower()
+    for marker, command in _SESSION_MARKERS:
+        if marker in lower:
+            return command
     for marker in ("after rcpt to", "after mail from", "after end of data", "after data", "after helo",
                    "after ehlo", "after initial connection", "after pipelined", "response to rcpt",
                    "rcpt to response", "for rcpt to"):
@@ -52,6 +55,13 @@ def command_of(text: str) -> str | None:
             return _canonical_command(marker.replace("after ", "").replace("response to ", "")
                                       .replace(" response", "").replace("for ", ""))
     return None
+
+
+# Phrases in which an MTA tells at which step of the session it was refused: Postfix 'server
+# refused to talk to me' (a negative greeting), qmail-remote 'Connected to x but my name was
+# rejected' (HELO) and '... but sender was rejected' (MAIL FROM).
+_SESSION_MARKERS = (("refused to talk to me", "CONN"), ("but my name was rejected", "HELO"),
+                    ("but sender was rejected", "MAIL"))
 
 
 def _canonical_command(word: str) -> str:
