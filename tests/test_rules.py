@@ -561,3 +561,12 @@ def test_session_markers_name_the_refused_step() -> None:
     assert command_of("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 554 5.7.1 go away") == "CONN"
     assert command_of("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 bad name") == "HELO"
     assert command_of("Connected to 192.0.2.1 but sender was rejected. Remote host said: 553 no") == "MAIL"
+
+
+def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:
+    from bouncekit.formats._common import evidence
+
+    ev = evidence("user@example.com", "smtp; 550 5.7.1 IP address blacklisted by recipient", status="5.1.1")
+    assert ev.status == "5.7.1" and BUILTIN.decide(ev).group is Group.BLOCKED
+    # a reply code of another class than its status is not trusted over the field
+    assert evidence("user@example.com", "554 4.4.7 Message expired", status="4.4.2").status == "4.4.2"

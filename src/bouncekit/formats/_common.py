@@ -144,6 +144,12 @@ def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None 
     if not status or (found_status and status.endswith(".0.0") and not found_status.endswith(".0.0")
                       and found_status[0] == status[0]):
         status = found_status or status
+    else:
+        # The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field,
+        # which some MTAs fill with a mapped code (sendmail: 5.1.1 for any RCPT refusal).
+        lead = _REPLY_LEAD.match(diagnostic)
+        if lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0] == status[0]:
+            status = lead.group(2)
     reply_code = reply_code or codes.find_reply_code(diagnostic)
     if not action:
         first = (status or reply_code or "5")[0]
