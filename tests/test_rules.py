@@ -74,6 +74,7 @@ class Case:
     action: str = "failed"
     hint: Group | None = None
     command: str | None = None
+    format: str | None = None
 
     def evidence(self) -> Evidence:
         return Evidence(recipient="user@example.com", action=self.action, status=self.status,
@@ -328,6 +329,13 @@ CASES: list[Case] = [
          G.REJECTED, "text.sender-rejected", "5.7.1", "550"),
     Case("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name",
          G.BLOCKED, "command.conn-helo", "5.0.0", "501", command="HELO"),
+    Case("Error, ERROR_CODE :421, ERROR_CODE :, Host not reachable.", G.EXPIRED, "vendor.zoho.host-not-reachable",
+         None, "421", format="zoho"),
+    Case("The recipient name is not recognized", G.UNKNOWN_USER, "vendor.exchange2003.not-recognized", format="exchange2003"),
+    Case("Each of the following recipients was rejected by a remote mail server.", G.FILTERED,
+         "vendor.ezweb.rejected-no-reply", format="ezweb"),
+    Case("Delivery to the following recipients was aborted after 5.0 hour(s): user@example.com", G.EXPIRED, "text.expired"),
+    Case("542 user@example.com Rejected", G.UNKNOWN_USER, "text.recipient-rejected-bare", "5.0.0", "542", True),
     # generic codes and fallbacks
     Case("550 5.7.1 Delivery not authorized, message refused", G.SECURITY_ERROR, "text.smtp-auth-required", "5.7.1", "550"),
     Case("550 5.7.1 Rejected", G.SECURITY_ERROR, "status.X.7.x", "5.7.1", "550", False),
@@ -344,7 +352,7 @@ CASES: list[Case] = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.group.value}:{c.diagnostic[:40]}")
 def test_builtin_case(case: Case) -> None:
-    decision = BUILTIN.decide(case.evidence())
+    decision = BUILTIN.decide(case.evidence(), case.format)
     assert decision.group is case.group, decision
     assert decision.rule.startswith(case.rule), decision
     if case.hard is not None:
