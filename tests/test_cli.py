@@ -39,7 +39,7 @@ def test_jsonl_keys_and_order() -> None:
     assert list(COLUMNS) == KEYS
     assert [r["recipient"] for r in rows] == ["alice.nobody@example.net", "bob.full@example.net"]
     assert rows[0]["group"] == "unknown_user" and rows[0]["hard"] is True
-    assert rows[0]["reporting_mta"] == "mx1.example.org" and rows[0]["format"] == "rfc3464"
+    assert rows[0]["reporting_mta"] == "mx1.example.org" and rows[0]["format"] == "postfix"
     assert rows[0]["source"] == str(fixture_path("rfc3464", "01.eml")) and rows[0]["index"] == 0
 
 

@@ -319,6 +319,7 @@ CASES: list[Case] = [
          "text.mailer-failure-strong", "5.1.1"),
     Case("255", G.MAILER_ERROR, "text.exit-status", "5.0.0"),
     Case("71", G.MAILER_ERROR, "text.exit-status", "4.5.0", action="delayed"),
+    Case("421", G.EXPIRED, "action.delayed", "4.5.0", "421", action="delayed"),
     Case("554 5.7.0 Header error", G.POLICY_VIOLATION, "text.header-error-policy", "5.7.0", "554"),
     Case("554 5.6.0 Header error", G.CONTENT_ERROR, "text.content", "5.6.0", "554"),
     Case("500 Line limit exceeded", G.NOT_COMPLIANT_RFC, "text.not-compliant", None, "500"),
@@ -549,14 +550,14 @@ def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
     from bouncekit.formats._common import clean_diagnostic, complete_reply
 
     joined, _ = clean_diagnostic("smtp; 550-5.7.1 [192.0.2.1 13] Messages with multiple 550 5.7.1 addresses in From: header")
-    assert joined == "550-5.7.1 [192.0.2.1 13] Messages with multiple addresses in From: header"
+    assert joined == "550 5.7.1 [192.0.2.1 13] Messages with multiple addresses in From: header"
     body = ("... while talking to mx.example.com.:\n>>> DATA\n"
             "<<< 550-5.7.1 This message does not have authentication information or fails to pass\n"
             "<<< 550-5.7.1 authentication checks. To best protect our users from spam, the\n"
             "<<< 550 5.7.1 message has been blocked.\n554 5.0.0 Service unavailable\n")
     first = "SMTP; 550-5.7.1 This message does not have authentication information or fails to pass"
     whole = complete_reply(body, first)
-    assert clean_diagnostic(whole)[0] == ("550-5.7.1 This message does not have authentication information or fails "
+    assert clean_diagnostic(whole)[0] == ("550 5.7.1 This message does not have authentication information or fails "
                                           "to pass authentication checks. To best protect our users from spam, the "
                                           "message has been blocked.")
     assert complete_reply("nothing", first) == first

@@ -1,8 +1,13 @@
 """The ``bouncekit`` command line.
 
+    bouncekit classify PATH... [--format jsonl|csv|table] [--rules FILE]... [--no-plugins]
+    bouncekit explain MESSAGE... [--rules FILE]... [--no-plugins] [--color auto|always|never]
+    bouncekit rules check FILE... [--no-plugins]
+    bouncekit rules list [--rules FILE]... [--no-plugins] [--format table|jsonl]
+
 Exit status: 0 when the run completed (some messages may be "not a bounce" or error rows);
-2 for usage errors and for paths that could not be read (named on stderr, after the rest
-was processed).
+2 for usage errors, for rule files or plugins that do not load (checked before any mail is
+read) and for paths that could not be read (named on stderr, after the rest was processed).
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from . import __version__
+from . import __version__, load_rules, parse
 from .batch import COLUMNS, Record, classify_paths
-from .rules import RuleError, RuleSet
+from .rules import RuleError, RuleSet, source_label
+from .sources import SourceError, iter_paths
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -32,9 +38,30 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, mbox or Maildir; - for stdin")
     classify.add_argument("--format", choices=("jsonl", "csv", "table"), default="table",
                           help="output format (default: table)")
-    classify.add_argument("--rules", action="append", default=[], metavar="FILE",
-                          help="a TOML rule file whose rules run before the built-in ones (repeatable)")
+    _rule_options(classify)
+
+    explain = sub.add_parser("explain", help="show why each recipient of a message landed in its group")
+    explain.add_argument("paths", nargs="+", metavar="MESSAGE", help="a message file, mbox or directory; - for stdin")
+    _rule_options(explain)
+    explain.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                         help="highlight matched text with colour (default: when writing to a terminal)")
+
+    rules = sub.add_parser("rules", help="check rule files, list the effective rule table")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    check = rules_sub.add_parser("check", help="validate rule files (exit 2 with the problems, 0 when fine)")
+    check.add_argument("files", nargs="+", metavar="FILE", help="TOML rule file")
+    check.add_argument("--no-plugins", action="store_true", help="check without the installed rule plugins")
+    listing = rules_sub.add_parser("list", help="print the effective rule table in the order rules are tried")
+    _rule_options(listing)
+    listing.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     return parser
+
+
+def _rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", action="append", default=[], metavar="FILE",
+                        help="a TOML rule file whose rules run before the plugins and built-in ones (repeatable)")
+    parser.add_argument("--no-plugins", action="store_true",
+                        help="leave out the rule plugins installed in this Python environment")
 
 
 def write_jsonl(records: Iterable[Record], out: TextIO) -> None:
@@ -49,18 +76,19 @@ def write_csv(records: Iterable[Record], out: TextIO) -> None:
         writer.writerow(["" if v is None else v for v in rec.to_dict().values()])
 
 
-_TABLE = (("message", 28), ("recipient", 30), ("group", 16), ("hard", 5), ("status", 7), ("reply", 5))
+_TABLE = (("message", 26), ("recipient", 28), ("group", 20), ("hard", 4), ("status", 7), ("reply", 5))
 
 
 def write_table(records: Iterable[Record], out: TextIO) -> None:
-    width = shutil.get_terminal_size((120, 24)).columns
+    # On a terminal the diagnostic is cut to the screen width; into a pipe or file it is kept whole.
     fixed = sum(w + 1 for _, w in _TABLE)
-    diag_width = max(20, width - fixed - 1)
+    is_tty = hasattr(out, "isatty") and out.isatty()
+    diag_width = max(20, shutil.get_terminal_size((120, 24)).columns - fixed - 1) if is_tty else 10**6
     out.write(" ".join(f"{name:<{w}}" for name, w in _TABLE) + " diagnostic\n")
     for rec in records:
         where = f"{rec.source}#{rec.index}"
-        if len(where) > 28:
-            where = "…" + where[-27:]
+        if len(where) > 26:
+            where = "…" + where[-25:]
         if rec.error and not rec.recipient:
             cells = (where, "-", "(error)", "", "", "")
             diag = rec.error
@@ -80,20 +108,19 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _load_rules(files: Sequence[str]) -> RuleSet | None:
-    if not files:
+def _load_rules(files: Sequence[str], no_plugins: bool, err: TextIO) -> RuleSet | None:
+    """The effective table, or None after writing every problem to ``err``."""
+    try:
+        return load_rules(files, plugins=not no_plugins)
+    except RuleError as exc:
+        for problem in str(exc).splitlines():
+            err.write(f"bouncekit: {problem}\n")
         return None
-    user = RuleSet()
-    for path in files:
-        user = user + RuleSet.from_file(path)
-    return RuleSet.builtin().with_user_rules(user)
 
 
 def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        rules = _load_rules(args.rules)
-    except (RuleError, OSError) as exc:
-        err.write(f"bouncekit: {exc}\n")
+    rules = _load_rules(args.rules, args.no_plugins, err)
+    if rules is None:
         return EXIT_USAGE
     failed_paths: list[str] = []
 
@@ -108,6 +135,67 @@ def run_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_USAGE if failed_paths else EXIT_OK
 
 
+def run_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rules = _load_rules(args.rules, args.no_plugins, err)
+    if rules is None:
+        return EXIT_USAGE
+    color = args.color == "always" or (args.color == "auto" and out.isatty())
+    failed = False
+    first = True
+    for path in args.paths:
+        try:
+            for raw in iter_paths(path):
+                if not first:
+                    out.write("\n")
+                first = False
+                out.write(f"== {raw.source}#{raw.index}\n")
+                if raw.error is not None:
+                    out.write(f"Error: {raw.error}\n")
+                    continue
+                out.write(parse(raw.data, rules=rules).explain(color=color))
+        except SourceError as exc:
+            failed = True
+            err.write(f"bouncekit: {exc}\n")
+    out.flush()
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _conditions_text(rule_conditions: dict[str, object]) -> str:
+    parts = []
+    for key, value in rule_conditions.items():
+        text = "|".join(value) if isinstance(value, list) else str(value)
+        parts.append(f"{key}={text!r}" if key in ("diagnostic", "remote_mta") else f"{key}={text}")
+    return " ".join(parts)
+
+
+def run_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.rules_command == "check":
+        rules = _load_rules(args.files, args.no_plugins, err)
+        if rules is None:
+            return EXIT_USAGE
+        mine = sum(1 for r in rules if r.source_file in args.files)
+        files = len(args.files)
+        out.write(f"OK: {mine} rule{'s' if mine != 1 else ''} in {files} file{'s' if files != 1 else ''}; "
+                  f"the effective table has {len(rules)} rules.\n")
+        return EXIT_OK
+    rules = _load_rules(args.rules, args.no_plugins, err)
+    if rules is None:
+        return EXIT_USAGE
+    if args.format == "jsonl":
+        for rule in rules:
+            row = {"id": rule.id, "source": source_label(rule), "line": rule.line, "conditions": rule.conditions(),
+                   "group": rule.group.value, "hard": rule.hard}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    out.write(f"{'#':>4} {'id':<40} {'source':<30} {'outcome':<26} conditions\n")
+    for number, rule in enumerate(rules, 1):
+        source = source_label(rule) + (f":{rule.line}" if rule.line else "")
+        hard = "policy" if rule.hard is None else "hard" if rule.hard else "soft"
+        outcome = f"{rule.group.value} ({hard})"
+        out.write(f"{number:>4} {rule.id:<40} {source:<30} {outcome:<26} {_conditions_text(rule.conditions())}\n")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     out = out if out is not None else sys.stdout
@@ -117,9 +205,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    if args.command == "classify":
+    runner = {"classify": run_classify, "explain": run_explain, "rules": run_rules}.get(args.command)
+    if runner is not None:
         try:
-            return run_classify(args, out, err)
+            return runner(args, out, err)
         except BrokenPipeError:  # `bouncekit classify ... | head`
             return EXIT_OK
     parser.error(f"unknown command {args.command}")

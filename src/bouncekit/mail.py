@@ -36,6 +36,11 @@ _ORIGINAL_MARKERS = re.compile(
     )""",
 )
 
+_INLINE_DSN = re.compile(r"(?im)^Content-Type:\s*message/(?:global-)?delivery-status\b.*\n(?:[ \t].*\n)*")
+_DSN_FIELD = re.compile(r"(?im)^(?:Reporting-MTA|Final-Recipient|Original-Recipient):[ \t]*\S")
+_DSN_KEYS = frozenset({"reporting-mta", "final-recipient", "original-recipient", "action", "status",
+                       "arrival-date", "received-from-mta"})
+_BOUNDARY_LINE = re.compile(r"(?m)^--\S+\s*$")
 _RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient"})
 
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
@@ -230,6 +235,11 @@ class Mail:
             plain = [_strip_html(h) for h in html]
         if not plain and not self.msg.is_multipart():
             plain = [part_text(self.msg)]
+        if not plain:
+            # a multipart whose boundary the parser could not read (a broken Content-Type): its raw text
+            plain = [p.get_payload() for p in self.parts
+                     if p.get_content_maintype() == "multipart" and isinstance(p.get_payload(), str)
+                     and p.get_payload().strip()]
         return plain
 
     @cached_property
@@ -256,6 +266,20 @@ class Mail:
                 if ctype == "message/feedback-report":
                     continue
                 blocks += parse_field_blocks(part_text(part))
+        unsplit = isinstance(self.msg.get_payload(), str)
+        texts = [] if blocks else [part_text(self.msg)] if unsplit else [
+            part_text(p) for p in self.parts if p.get_content_type() == "text/plain"]
+        for text in texts:
+            # MIME parts sent without the MIME headers (or with boundaries) the parser cannot see
+            # (seen from Sendmail and others): read the delivery-status fields out of the text.
+            m = _INLINE_DSN.search(text) or (_DSN_FIELD.search(text) if unsplit else None)
+            if m:
+                start = m.end() if m.group(0).lower().startswith("content-type") else m.start()
+                end = _BOUNDARY_LINE.search(text, start)
+                for block in parse_field_blocks(text[start: end.start() if end else len(text)]):
+                    if not _DSN_KEYS.intersection(block):
+                        break  # the returned message's header begins
+                    blocks.append(block)
         return blocks
 
     @cached_property

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for annotations only: this module imports nothing of the package at run time
+    from .rules import RuleSet
 
 
 class Group(str, enum.Enum):
@@ -116,6 +119,8 @@ class Delivery:
     """Id of the rule that decided ``group``."""
     command: str | None = None
     """SMTP command the refusal answered, when known."""
+    evidence: Evidence | None = field(default=None, compare=False, repr=False)
+    """What the format decoder read, as the rule table saw it (kept for :meth:`Report.explain`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A new plain dict of the fields (the group as its string value)."""
@@ -157,6 +162,18 @@ class Report:
     """Subject of the bounce itself."""
     errors: tuple[str, ...] = field(default=())
     """Problems met while reading the message, as whole sentences; empty when all went well."""
+    rules: RuleSet | None = field(default=None, compare=False, repr=False)
+    """The rule table that classified the deliveries (kept for :meth:`explain`)."""
+
+    def explain(self, *, color: bool = False) -> str:
+        """Why each recipient landed in its group: decoder, evidence, rules tried, the rule that matched.
+
+        The text marks the part of the diagnostic (or remote MTA) a pattern matched with ``[[...]]``,
+        or with ANSI colour when ``color`` is true. Uses the rule table the report was made with.
+        """
+        from .explain import explain_report  # the rule engine sits above this module; import on use
+
+        return explain_report(self, color=color)
 
     def to_dict(self) -> dict[str, Any]:
         """A new plain dict of the fields, deliveries as dicts."""

@@ -14,7 +14,7 @@ from .formats import REGISTRY
 from .formats._common import reporting_mta
 from .mail import Mail
 from .model import NOT_FAILURES, Delivery, Evidence, Group, Report
-from .rules import RuleSet
+from .rules import RuleSet, RuleTimeout
 
 MessageInput = bytes | bytearray | memoryview | str | email.message.Message
 
@@ -37,7 +37,26 @@ def classify(record: Evidence | Delivery, /, *, rules: RuleSet | None = None, fo
     recipient = addresses.normalize(record.recipient) if record.recipient else None
     return Delivery(recipient=recipient, action=record.action, status=record.status,
                     reply_code=record.reply_code, diagnostic=record.diagnostic, remote_mta=record.remote_mta,
-                    group=decision.group, hard=decision.hard, rule=decision.rule, command=record.command)
+                    group=decision.group, hard=decision.hard, rule=decision.rule, command=record.command,
+                    evidence=record)
+
+
+def _classify_all(found: list[Evidence], rules: RuleSet, format: str) -> tuple[tuple[Delivery, ...], list[str]]:
+    """Deliveries for every merged record; a user pattern that runs out of time leaves its recipient
+    ``undefined`` (rule None) and becomes an error note instead of stopping the batch."""
+    deliveries: list[Delivery] = []
+    errors: list[str] = []
+    for ev in _merge(found):
+        try:
+            deliveries.append(classify(ev, rules=rules, format=format))
+        except RuleTimeout as exc:
+            errors.append(f"The recipient {ev.recipient or '(unknown)'} was left unclassified: {exc}")
+            recipient = addresses.normalize(ev.recipient) if ev.recipient else None
+            deliveries.append(Delivery(recipient=recipient, action=ev.action, status=ev.status,
+                                       reply_code=ev.reply_code, diagnostic=ev.diagnostic, remote_mta=ev.remote_mta,
+                                       group=Group.UNDEFINED, hard=False, rule=None, command=ev.command,
+                                       evidence=ev))
+    return tuple(deliveries), errors
 
 
 def _load(data: MessageInput) -> Mail:
@@ -95,11 +114,13 @@ def parse(data: MessageInput, /, *, rules: RuleSet | None = None) -> Report:
     else:
         return Report(is_bounce=False, format=None, subject=mail.subject or None, errors=tuple(errors))
 
+    ruleset = rules if rules is not None else RuleSet.builtin()
     try:
-        deliveries = tuple(classify(ev, rules=rules, format=decoder.name) for ev in _merge(found))
+        deliveries, classify_errors = _classify_all(found, ruleset, decoder.name)
     except Exception as exc:
         return Report(is_bounce=True, format=decoder.name, subject=mail.subject or None,
-                      errors=(*errors, f"Classification failed: {exc!r}."))
+                      errors=(*errors, f"Classification failed: {exc!r}."), rules=ruleset)
+    errors.extend(classify_errors)
     return Report(
         is_bounce=True,
         format=decoder.name,
@@ -111,6 +132,7 @@ def parse(data: MessageInput, /, *, rules: RuleSet | None = None) -> Report:
         original_subject=mail.original_header("Subject"),
         subject=mail.subject or None,
         errors=tuple(errors),
+        rules=ruleset,
     )
 
 

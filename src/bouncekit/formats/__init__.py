@@ -18,33 +18,36 @@ from typing import Protocol
 
 from ..mail import Mail
 from ..model import Evidence
+from .activehunter import ActiveHunter
 from .amavis import Amavis
 from .amazonses import AmazonSES
 from .amazonworkmail import AmazonWorkMail
+from .apachejames import ApacheJames
 from .arf import ARF
-from .gmail import Gmail
-from .googlegroups import GoogleGroups
-from .ezweb import EZweb
-from .gmx import GMX
-from .kddi import KDDI
-from .mailgun import Mailgun
-from .mailjet import Mailjet
-from .mailru import MailRu
-from .mandrill import Mandrill
-from .postmark import Postmark
-from .sendgrid import SendGrid
-from .sparkpost import SparkPost
-from .yandex import Yandex
-from .yahoo import Yahoo
 from .autoreply import AutoReply
 from .barracuda import Barracuda
+from .bigfoot import Bigfoot
+from .biglobe import Biglobe
+from .courier import Courier
+from .domino import Domino
+from .dragonfly import DragonFly
 from .exchange2003 import Exchange2003
 from .exchange2007 import Exchange2007
-from .domino import Domino
+from .exim import Exim
+from .ezweb import EZweb
 from .flufl import Flufl
+from .fml import FML
+from .gmail import Gmail
+from .gmx import GMX
+from .googlegroups import GoogleGroups
 from .imailserver import IMailServer
+from .kddi import KDDI
 from .mailfoundry import MailFoundry
+from .mailgun import Mailgun
+from .mailjet import Mailjet
 from .mailmarshal import MailMarshal
+from .mailru import MailRu
+from .mandrill import Mandrill
 from .mcafee import McAfee
 from .messagelabs import MessageLabs
 from .messagingserver import MessagingServer
@@ -53,12 +56,27 @@ from .mimecast import Mimecast
 from .mxlogic import MXLogic
 from .notes import Notes
 from .office365 import Office365
+from .opensmtpd import OpenSMTPD
 from .outlook import Outlook
+from .postfix import Postfix
+from .postmark import Postmark
 from .powermta import PowerMTA
+from .qmail import Qmail
 from .rfc3464 import RFC3464
+from .sendgrid import SendGrid
+from .sendmail import Sendmail
+from .sparkpost import SparkPost
 from .surfcontrol import SurfControl
 from .text import PlainText
 from .trendmicro import TrendMicro
+from .v5sendmail import V5Sendmail
+from .verizon import Verizon
+from .x1 import X1
+from .x2 import X2
+from .x3 import X3
+from .x6 import X6
+from .yahoo import Yahoo
+from .yandex import Yandex
 from .zoho import Zoho
 
 
@@ -120,6 +138,27 @@ REGISTRY: tuple[Format, ...] = (
     Amavis(),
     PowerMTA(),
     Zoho(),
+    # Classic MTAs. Their guards are broad (Exim's X-Failed-Recipients, Postfix's banner, Sendmail's
+    # subject) because hosted services run them underneath: the services above recognise themselves
+    # first. All before RFC3464: their human-readable part holds the command and the fuller reply.
+    DragonFly(),
+    Exim(),
+    Postfix(),
+    Bigfoot(),  # before Sendmail: Sendmail's report from a forwarder
+    Biglobe(),  # before Sendmail: its subject is Sendmail's too ('Returned mail: ...')
+    ActiveHunter(),
+    V5Sendmail(),  # before Sendmail: same sender and subject, told apart by the missing list and DSN
+    Sendmail(),
+    Qmail(),
+    OpenSMTPD(),
+    Courier(),
+    X1(),
+    X2(),
+    X3(),
+    X6(),
+    FML(),
+    ApacheJames(),
+    Verizon(),
     RFC3464(),
     AutoReply(),
     PlainText(),

@@ -18,7 +18,7 @@ from ..model import Evidence, Group
 _HOST_SAID = re.compile(
     r"""(?ix)
     (?:^|\s)(?:remote\ )?host\s+\[?([\w.-]+\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})\]?
-    (?:\s*\[[^\]]*\])?\s*(?:\([^)]*\))?\s*(?:said|says|replied|responded)\s*:?\s*
+    (?:\s*\[[^\]]*\])?\s*(?:\([^)]*\))?\s*(?:said|says|replied|responded|refused\ to\ talk\ to\ me)\s*:?\s*
     """,
 )
 _IN_REPLY_TO = re.compile(
@@ -31,7 +31,7 @@ _COMMAND_WORDS = (
     ("DATA", re.compile(r"(?i)\b(?:end of )?DATA\b")),
     ("HELO", re.compile(r"(?i)\b(?:HELO|EHLO)\b")),
 )
-_DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local)\s*;\s*")
+_DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
 ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mail-daemon", "abuse", "hostmaster",
@@ -50,10 +50,16 @@ def command_of(text: str) -> str | None:
             return command
     for marker in ("after rcpt to", "after mail from", "after end of data", "after data", "after helo",
                    "after ehlo", "after initial connection", "after pipelined", "response to rcpt",
-                   "rcpt to response", "for rcpt to"):
+                   "rcpt to response", "for rcpt to", "while sending rcpt to", "while sending mail from",
+                   "while sending message body", "while sending end of data", "while sending data",
+                   "while receiving the initial server greeting", "while performing the ehlo",
+                   "while performing the helo"):
         if marker in lower:
+            if "greeting" in marker:
+                return "CONN"
             return _canonical_command(marker.replace("after ", "").replace("response to ", "")
-                                      .replace(" response", "").replace("for ", ""))
+                                      .replace(" response", "").replace("for ", "")
+                                      .replace("while sending ", "").replace("while performing the ", ""))
     return None
 
 
@@ -89,20 +95,25 @@ def clean_diagnostic(text: str) -> tuple[str, str | None]:
         host = m.group(1).lower()
         text = text[m.end():]
     text = _IN_REPLY_TO.sub("", text).strip()
-    return _join_reply_lines(text), host
+    return _join_continuations(text), host
+
+
+# "550-5.7.26 first line 550-5.7.26 second line 550 5.7.26 last": a multi-line reply, unfolded.
+_CONTINUED = re.compile(r"^([245]\d\d)-(?:([245]\.\d{1,3}\.\d{1,3})\s)?")
+
+
+def _join_continuations(text: str) -> str:
+    """A multi-line SMTP reply as one reply: the code (and enhanced code) once, at the start."""
+    m = _CONTINUED.match(text)
+    if not m:
+        return text
+    code, status = m.group(1), m.group(2)
+    prefix = re.escape(code) + r"[- ]" + (r"(?:" + re.escape(status) + r"\s)?" if status else "")
+    body = re.sub(r"\s" + prefix, " ", text[m.end():])
+    return f"{code} {status + ' ' if status else ''}{body}".strip()
 
 
 _REPLY_LEAD = re.compile(r"^(\d{3})[- ](?:([245]\.\d{1,3}\.\d{1,3})\s)?")
-
-
-def _join_reply_lines(text: str) -> str:
-    """A multi-line SMTP reply joined into one line without the repeated ``550-5.7.1`` prefixes of
-    its continuation lines ("550-5.7.1 Messages with multiple 550 5.7.1 addresses in From:")."""
-    m = _REPLY_LEAD.match(text)
-    if not m:
-        return text
-    inner = re.escape(m.group(1)) + r"[- ]" + (re.escape(m.group(2)) + r"\s" if m.group(2) else "")
-    return text[: m.end()] + re.sub(r"(?<=\s)" + inner, "", text[m.end():])
 
 
 _TRANSCRIPT_REPLY = re.compile(r"^\s*<<<\s*(\d{3})([- ])(.*)$")
@@ -127,7 +138,7 @@ def complete_reply(text: str, diagnostic: str) -> str:
             parts.append(n.group(1) + n.group(2) + n.group(3).strip())
             if n.group(2) == " ":
                 break
-        return _join_reply_lines(" ".join(parts)) if len(parts) > 1 else diagnostic
+        return _join_continuations(" ".join(parts)) if len(parts) > 1 else diagnostic
     return diagnostic
 
 
@@ -188,6 +199,8 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         status = codes.find_status(status_field.split("(")[0]) or codes.find_status(status_field)
         action = _ACTIONS.get(block.get("action", "").strip().lower().split(" ")[0], "")
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
+        if not diagnostic and "(" in status_field:  # "Status: 4.0.0 (host name lookup failure)"
+            diagnostic = status_field.split("(", 1)[1].rsplit(")", 1)[0].strip()
         if blocks is None and diagnostic:
             diagnostic = complete_reply(mail.body, diagnostic)
         # "dns; mx.example.org (TCP|192.0.2.1|...) (mx ESMTP)" or "dns; mx.example.com. (192.0.2.1, ...)":
@@ -245,6 +258,29 @@ def paragraph_about(text: str, address: str) -> str:
     return rest[: end if end >= 0 else len(rest)]
 
 
+def combine(dsn: list[Evidence], human: dict[str, Evidence]) -> list[Evidence]:
+    """DSN records enriched from a vendor's human-readable part (keyed by lower-cased recipient).
+
+    The DSN fields keep the recipient, action and status; the human part gives the fuller server
+    reply, the SMTP command and the remote host. With no DSN, the human records are the result.
+    """
+    if not dsn:
+        return list(human.values())
+    out = []
+    for ev in dsn:
+        h = human.get((ev.recipient or "").lower())
+        if h is None:
+            out.append(ev)
+            continue
+        diagnostic = h.diagnostic if h.diagnostic and (h.reply_code or not ev.diagnostic) else ev.diagnostic
+        if h.diagnostic and h.diagnostic in ev.diagnostic:  # the DSN quotes the same reply, and more of it
+            diagnostic = ev.diagnostic
+        out.append(evidence(ev.recipient, diagnostic, status=ev.status, reply_code=h.reply_code or ev.reply_code,
+                            action=ev.action, remote_mta=ev.remote_mta or h.remote_mta,
+                            command=h.command or ev.command, hint=ev.hint or h.hint, clean=False))
+    return out
+
+
 def reporting_mta(mail: Mail) -> str | None:
     """The Reporting-MTA of the first DSN block, if any."""
     for block in mail.status_blocks:
@@ -270,9 +306,14 @@ def is_role(address: str) -> bool:
 # A quoted header of the returned message inside the explanation: its addresses are not recipients
 # (except a quoted To/Cc, which the decoders that trust it read on purpose).
 _QUOTED_HEADER = re.compile(
-    r"(?i)^\s*>?\s*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|in-reply-to|references|"
+    r"(?i)^[\s>*|]*(?:from|to|cc|bcc|reply-to|sender|return-path|message-id|in-reply-to|references|"
     r"list-[\w-]+|errors-to|delivered-to|x-[\w-]+|received|subject|date|resent-[\w-]+|envelope-from|"
     r"dkim-signature|authentication-results|arc-[\w-]+)\s*:"
+)
+_FAILURE_CUE = re.compile(
+    r"(?i)\b(?:fail\w*|unknown|not|no such|invalid|reject\w*|refus\w*|denied|undeliver\w*|unable|could ?n[o']t|"
+    r"can ?n[o']t|bounc\w*|disabled|quota|full|exceed\w*|error\w*|expired|exist|inactive|blocked|problem\w*|"
+    r"permanent\w*|temporar\w*|delay\w*|unavailable|suspend\w*|giving up|gave up|undelivered|returned)\b"
 )
 _GENERATED_FROM = re.compile(r"(?i)generated from\s*<?$")
 _ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
@@ -305,7 +346,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     break
                 diag_lines.append(nxt)
             diag = " ".join(x.strip() for x in diag_lines)
-            diag = diag.replace(addr, " ", 1) if _ADDR_LINE_ONLY.match(line) else diag
+            if _ADDR_LINE_ONLY.match(line):  # the address and its wrapping ("<a@b>:") are not words
+                diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
             if not codes.find_reply_code(diag) and not codes.find_status(diag) and len(diag.strip(" <>:")) < 8:
                 # the address stands alone: its explanation is the paragraph before it
                 before = []
@@ -317,7 +359,10 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     before.insert(0, prev)
                 diag = " ".join(x.strip() for x in before) + " " + diag
             found[key] = evidence(addr, diag.strip(" :"))
-    return list(found.values())
+    # Addresses whose words say nothing of a failure (a signature, a "write to X instead", a quoted
+    # List-Id) are not failed recipients when others' words do.
+    failing = [ev for ev in found.values() if ev.status or ev.reply_code or _FAILURE_CUE.search(ev.diagnostic)]
+    return failing or list(found.values())
 
 
 _BOUNCE_SUBJECT = re.compile(

@@ -1,14 +1,21 @@
 """RFC 5965 Abuse Reporting Format: a complaint ("this is spam") about a message we sent.
 
-The complained-about recipient is the report's ``Original-Rcpt-To`` when present, else the
-``To`` of the quoted original message. Its group is ``feedback`` by definition.
+The complained-about recipients are the report's ``Original-Rcpt-To`` fields (there may be
+several) when present, else the ``To`` of the quoted original message. Its group is ``feedback``
+by definition. Microsoft's older junk-mail reports (``Subject: complaint about message from IP``,
+the original attached as message/rfc822, no feedback-report part) are read the same way.
 """
 
 from __future__ import annotations
 
+import re
+
 from .. import addresses
-from ..mail import Mail, unfold
+from ..mail import Mail, part_text, unfold
 from ..model import Evidence, Group
+
+
+_RECIPIENT_FIELD = re.compile(r"(?im)^(?:Original-Rcpt-To|Removal-Recipient):[ \t]*(.+)$")
 
 
 class ARF:
@@ -18,13 +25,16 @@ class ARF:
         if mail.feedback_fields is not None:
             return True
         ctype = mail.msg.get("Content-Type", "")
-        return "feedback-report" in ctype.lower()
+        return "feedback-report" in ctype.lower() or (
+            mail.subject.lower().startswith("complaint about message from") and mail.original is not None)
 
     def parse(self, mail: Mail) -> list[Evidence]:
         fields = mail.feedback_fields or {}
         found: list[str] = []
-        for key in ("original-rcpt-to", "removal-recipient"):
-            found += addresses.find_addresses(fields.get(key, ""))
+        for part in mail.parts:  # every recipient field, not only the first of each name
+            if part.get_content_type() == "message/feedback-report":
+                for m in _RECIPIENT_FIELD.finditer(part_text(part)):
+                    found += addresses.find_addresses(m.group(1))
         if not found:
             found = addresses.find_addresses(mail.original_header("To") or "")
         if not found:

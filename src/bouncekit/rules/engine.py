@@ -8,12 +8,18 @@ table lives in ``builtin.toml`` next to this module, and users load their own wi
 The engine knows nothing of mail formats: it sees an :class:`~bouncekit.model.Evidence` (codes,
 diagnostic text, remote host, DSN action, SMTP command, a format's group hint) and the name of the
 format that produced it. ``docs/classification.md`` describes the order of the built-in table and the
-hard/soft policy.
+hard/soft policy; ``docs/rules.md`` the rule file format and what "can never match" means.
+
+Patterns of the built-in table run without a time limit; patterns read from any other source run
+with one (:data:`USER_PATTERN_TIMEOUT` by default), and a pattern that exceeds it raises
+:class:`RuleTimeout` for the recipient at hand, which :func:`bouncekit.parse` turns into an error
+note on that message.
 
 Errors::
 
     ValueError
      └── RuleError        a rule table that cannot be loaded (bad TOML, unknown key, bad regex, ...)
+          └── RuleTimeout a user pattern that ran out of time on one recipient's evidence
 """
 
 from __future__ import annotations
@@ -35,10 +41,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["Decision", "Rule", "RuleError", "RuleSet"]
+__all__ = ["ConditionCheck", "Decision", "Rule", "RuleError", "RuleSet", "RuleTimeout", "Trace"]
 
 #: Id of the pseudo rule that decides when no row of the table matches.
 FALLBACK_ID = "fallback.undefined"
+
+#: Seconds a user pattern may run on one text before it is stopped (see :class:`RuleTimeout`).
+USER_PATTERN_TIMEOUT = 0.5
 
 #: Keys a ``[[rule]]`` table may hold.
 RULE_KEYS: frozenset[str] = frozenset(
@@ -50,16 +59,33 @@ CONDITION_KEYS: tuple[str, ...] = (
     "status", "reply_code", "diagnostic", "remote_mta", "format", "action", "command", "hint",
 )
 #: Top-level keys a rule file may hold.
-FILE_KEYS: frozenset[str] = frozenset({"rule"})
+FILE_KEYS: frozenset[str] = frozenset({"rule", "disable"})
 
 _STATUS_GLOB = regex.compile(r"^[0-9*]+(?:\.[0-9*]+){0,2}$")
+_STATUS_EXACT = regex.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
 _REPLY_GLOB = regex.compile(r"^[0-9*]{1,3}$")
+_REPLY_EXACT = regex.compile(r"^[245]\d\d$")
 _RULE_HEADER = regex.compile(r"^[ \t]*\[\[[ \t]*rule[ \t]*\]\]", regex.MULTILINE)
+_DISABLE_KEY = regex.compile(r"^[ \t]*disable[ \t]*=", regex.MULTILINE)
 _COMMAND_WORD = regex.compile(r"^[A-Za-z][A-Za-z-]*$")
+_INLINE_FLAGS = regex.compile(r"\(\?[a-zA-Z-]*[a-zA-Z]")
+_REGEX_META = frozenset(".^$*+?{}[]\\|()")
 
 
 class RuleError(ValueError):
-    """A rule table (or one rule of it) that cannot be used; the message names file, rule and line."""
+    """A rule table (or one rule of it) that cannot be used; the message names file, rule and line.
+
+    ``problems`` lists every problem found (a file is checked whole, not up to its first error);
+    the message is those sentences, one a line.
+    """
+
+    def __init__(self, message: str, /, *, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems) or (message,)
+
+
+class RuleTimeout(RuleError):
+    """A user pattern ran longer than its time limit on one text (a catastrophic pattern)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +98,34 @@ class Decision:
     """True when retrying will not help."""
     rule: str
     """Id of the deciding rule, or ``fallback.undefined`` when no rule matched."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionCheck:
+    """How one condition of one rule fared against one recipient's evidence (for ``explain``)."""
+
+    key: str
+    """The condition's key (``status``, ``diagnostic``...)."""
+    expected: str
+    """The rule's condition, as written (lists joined with ``|``)."""
+    seen: str | None
+    """The evidence's value for that key (None when the evidence has none)."""
+    held: bool
+    """True when the condition holds."""
+    span: tuple[int, int] | None = None
+    """For the pattern conditions: where the pattern matched in ``seen``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """The rules a table tried on one recipient's evidence, in order, up to the one that matched."""
+
+    tried: tuple[tuple[Rule, tuple[ConditionCheck, ...]], ...]
+    """Every rule tried, with the checks of its conditions; the last one is ``matched`` if any."""
+    matched: Rule | None
+    """The deciding rule; None when no rule matched (the group is ``undefined``)."""
+    decision: Decision
+    """The decision, as :meth:`RuleSet.decide` gives it."""
 
 
 def _where(source_file: str, line: int) -> str:
@@ -89,7 +143,7 @@ def _as_tuple(value: str | Sequence[str] | None, what: str, rule_id: str, where:
     else:
         raise RuleError(f"Rule {rule_id!r} ({where}) has a {what!r} that is neither a string nor a list of strings.")
     if not items:
-        raise RuleError(f"Rule {rule_id!r} ({where}) has an empty {what!r} list.")
+        raise RuleError(f"Rule {rule_id!r} ({where}) has an empty {what!r} list, so it can never match.")
     for item in items:
         if not isinstance(item, str) or not item:
             raise RuleError(f"Rule {rule_id!r} ({where}) has a {what!r} item that is not a non-empty string: {item!r}.")
@@ -111,6 +165,80 @@ def _compile(pattern: str, what: str, rule_id: str, where: str) -> Any:
         raise RuleError(f"Rule {rule_id!r} ({where}) has a {what!r} pattern that does not compile: {exc}.") from None
 
 
+def required_literal(compiled: Any) -> tuple[str, bool] | None:
+    """A piece of plain ASCII text that every match of ``compiled`` contains, and whether to casefold.
+
+    Conservative: only text outside any group, in a pattern without a top-level ``|``, counts; a
+    character followed by ``?``, ``*`` or ``{`` does not. Returns None when no run of 3+ characters
+    is certain (or the pattern is verbose). Used as a cheap substring test before the regex runs.
+    """
+    pattern: str = compiled.pattern
+    if compiled.flags & (regex.VERBOSE | regex.VERSION1) or _INLINE_FLAGS.search(pattern, 1):
+        return None  # verbose whitespace, or flags that may change case rules halfway: no shortcut
+    fold = bool(compiled.flags & regex.IGNORECASE)
+    runs: list[str] = []
+    run: list[str] = []
+    depth = 0
+    i, n = 0, len(pattern)
+
+    def close() -> None:
+        if run:
+            runs.append("".join(run))
+            run.clear()
+
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            if depth == 0 and not nxt.isalnum() and nxt.isascii():
+                run.append(nxt)
+            else:
+                close()
+            i += 2
+            continue
+        if ch == "[":  # a character class: skip to its end
+            close()
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+            continue
+        if ch == "(":
+            close()
+            depth += 1
+        elif ch == ")":
+            close()
+            depth -= 1
+        elif ch == "|":
+            if depth == 0:
+                return None
+        elif ch in "?*{":
+            if run:
+                run.pop()
+            close()
+            if ch == "{":  # a {m,n} quantifier: its digits are not text
+                end = pattern.find("}", i)
+                i = end if end > 0 else i
+        elif ch == "+":
+            close()
+        elif ch in _REGEX_META:
+            close()
+        elif depth == 0 and ch.isascii() and ch.isprintable():
+            run.append(ch)
+        else:
+            close()
+        i += 1
+    close()
+    best = max(runs, key=len, default="")
+    if len(best) < 3:
+        return None
+    return (best.casefold() if fold else best), fold
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One row of a rule table: conditions (all must hold) and an outcome.
@@ -119,7 +247,8 @@ class Rule:
     ``"*.1.1"``, ``"55*"``) or a list of those. ``diagnostic`` and ``remote_mta`` are ``regex``
     patterns searched in the text (write ``(?i)`` for case-insensitive matching). ``format``,
     ``action``, ``command`` and ``hint`` take one value or a list; ``command`` is compared
-    case-insensitively. A rule needs at least one condition.
+    case-insensitively. A rule needs at least one condition, and a rule that can never match (see
+    ``docs/rules.md``) is an error.
     """
 
     id: str
@@ -147,9 +276,11 @@ class Rule:
     note: str = ""
     """Where the wording or code meaning comes from."""
     source_file: str = "<string>"
-    """File (or pseudo file name) the rule was read from."""
+    """File (or pseudo file name, e.g. ``plugin acme (acme/rules.toml)``) the rule was read from."""
     line: int = 0
     """Line of the rule's ``[[rule]]`` header in ``source_file`` (0 when unknown)."""
+    timeout: float | None = field(default=USER_PATTERN_TIMEOUT, compare=False)
+    """Seconds each pattern may run on one text; None for no limit (the built-in table)."""
 
     _status_exact: frozenset[str] = field(init=False, repr=False, compare=False)
     _status_glob: Any = field(init=False, repr=False, compare=False)
@@ -157,6 +288,8 @@ class Rule:
     _reply_glob: Any = field(init=False, repr=False, compare=False)
     _diagnostic_re: Any = field(init=False, repr=False, compare=False)
     _remote_re: Any = field(init=False, repr=False, compare=False)
+    _literal: str | None = field(init=False, repr=False, compare=False)
+    _literal_fold: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
@@ -172,15 +305,35 @@ class Rule:
             raise RuleError(f"Rule {rid!r} ({where}) has a 'hard' that is not true or false.")
         if not isinstance(self.note, str):
             raise RuleError(f"Rule {rid!r} ({where}) has a 'note' that is not a string.")
+        if self.timeout is not None and (isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float))
+                                         or self.timeout <= 0):
+            raise RuleError(f"Rule {rid!r} ({where}) has a timeout that is not a positive number of seconds.")
 
         status = _as_tuple(self.status, "status", rid, where)
         for item in status:
             if not _STATUS_GLOB.match(item):
                 raise RuleError(f"Rule {rid!r} ({where}) has a malformed status {item!r} (expected e.g. '5.1.1' or '5.7.*').")
+            if "*" not in item and not _STATUS_EXACT.match(item):
+                raise RuleError(f"Rule {rid!r} ({where}) has a status {item!r} that is no complete enhanced code "
+                                f"(class 2, 4 or 5, then two numbers of 1-3 digits), so it can never match.")
+            if item[0] not in "245*":
+                raise RuleError(f"Rule {rid!r} ({where}) has a status {item!r} whose class is not 2, 4 or 5, "
+                                f"so it can never match.")
         reply = _as_tuple(self.reply_code, "reply_code", rid, where)
         for item in reply:
             if not _REPLY_GLOB.match(item):
                 raise RuleError(f"Rule {rid!r} ({where}) has a malformed reply_code {item!r} (expected e.g. '550' or '5*').")
+            if ("*" not in item and not _REPLY_EXACT.match(item)) or item[0] not in "245*":
+                raise RuleError(f"Rule {rid!r} ({where}) has a reply_code {item!r} that is no reply code of class "
+                                f"2, 4 or 5, so it can never match.")
+        s_classes = {s[0] for s in status}
+        r_classes = {r[0] for r in reply}
+        if status and reply and "*" not in s_classes | r_classes and not s_classes & r_classes:
+            raise RuleError(
+                f"Rule {rid!r} ({where}) has a status of class {'/'.join(sorted(s_classes))} and a reply_code of "
+                f"class {'/'.join(sorted(r_classes))}; a reply code and its enhanced code share their class "
+                f"(RFC 3463 section 2), so it can never match."
+            )
         formats = _as_tuple(self.format, "format", rid, where)
         actions = tuple(a.lower() for a in _as_tuple(self.action, "action", rid, where))
         for item in actions:
@@ -216,16 +369,27 @@ class Rule:
         setattr_(self, "_status_glob", s_glob)
         setattr_(self, "_reply_exact", r_exact)
         setattr_(self, "_reply_glob", r_glob)
-        setattr_(self, "_diagnostic_re",
-                 _compile(self.diagnostic, "diagnostic", rid, where) if self.diagnostic else None)
+        diag_re = _compile(self.diagnostic, "diagnostic", rid, where) if self.diagnostic else None
+        setattr_(self, "_diagnostic_re", diag_re)
         setattr_(self, "_remote_re",
                  _compile(self.remote_mta, "remote_mta", rid, where) if self.remote_mta else None)
+        literal = required_literal(diag_re) if diag_re is not None else None
+        setattr_(self, "_literal", literal[0] if literal else None)
+        setattr_(self, "_literal_fold", literal[1] if literal else False)
+
+    # --- matching ---------------------------------------------------------------------------------
 
     def matches(self, evidence: Evidence, format: str | None = None) -> bool:
         """True when every condition of this rule holds for ``evidence`` read by ``format``.
 
         Cheap comparisons run first; the regular expressions only when everything else holds.
+        Raises :class:`RuleTimeout` when a pattern with a time limit exceeds it.
         """
+        diagnostic = evidence.diagnostic or ""
+        return self._matches(evidence, format, diagnostic, None)
+
+    def _matches(self, evidence: Evidence, format: str | None, diagnostic: str, folded: str | None) -> bool:
+        """:meth:`matches`, with the casefolded diagnostic shared by all rules of a table (or None)."""
         if self.action and (evidence.action or "failed").lower() not in self.action:
             return False
         if self.hint and evidence.hint not in self.hint:
@@ -244,27 +408,132 @@ class Rule:
             if code is None or not (code in self._reply_exact
                                     or (self._reply_glob is not None and self._reply_glob.match(code))):
                 return False
+        literal = self._literal
+        if literal is not None:
+            if self._literal_fold:
+                if folded is None:
+                    folded = diagnostic.casefold()
+                if literal not in folded:
+                    return False
+            elif literal not in diagnostic:
+                return False
         if self._remote_re is not None:
-            if not evidence.remote_mta or self._remote_re.search(evidence.remote_mta) is None:
+            if not evidence.remote_mta or self._search(self._remote_re, evidence.remote_mta, "remote_mta") is None:
                 return False
         if self._diagnostic_re is not None:
-            if self._diagnostic_re.search(evidence.diagnostic or "") is None:
+            if self._search(self._diagnostic_re, diagnostic, "diagnostic") is None:
                 return False
         return True
 
-    def to_dict(self) -> dict[str, Any]:
-        """A new plain dict of the rule as it would be written in TOML (only the keys given)."""
-        out: dict[str, Any] = {"id": self.id}
+    def _search(self, pattern: Any, text: str, what: str) -> Any:
+        if self.timeout is None:
+            return pattern.search(text)
+        try:
+            return pattern.search(text, timeout=self.timeout)
+        except TimeoutError:
+            raise RuleTimeout(
+                f"Rule {self.id!r} ({_where(self.source_file, self.line)}) ran out of time "
+                f"({self.timeout:g} s) on a {what} text of {len(text)} characters; its pattern is too costly."
+            ) from None
+
+    def check(self, evidence: Evidence, format: str | None = None) -> tuple[ConditionCheck, ...]:
+        """Every condition of this rule checked against ``evidence`` (for explaining a decision)."""
+        out: list[ConditionCheck] = []
+        if self.action:
+            seen = (evidence.action or "failed").lower()
+            out.append(ConditionCheck("action", "|".join(self.action), seen, seen in self.action))
+        if self.hint:
+            hint = evidence.hint.value if evidence.hint is not None else None
+            out.append(ConditionCheck("hint", "|".join(h.value for h in self.hint), hint, evidence.hint in self.hint))
+        if self.format:
+            out.append(ConditionCheck("format", "|".join(self.format), format, format in self.format))
+        if self.command:
+            cmd = evidence.command.upper() if evidence.command else None
+            out.append(ConditionCheck("command", "|".join(self.command), cmd, cmd in self.command))
+        if self.status:
+            code = evidence.status
+            held = code is not None and (code in self._status_exact
+                                         or (self._status_glob is not None and bool(self._status_glob.match(code))))
+            out.append(ConditionCheck("status", "|".join(self.status), code, held))
+        if self.reply_code:
+            code = evidence.reply_code
+            held = code is not None and (code in self._reply_exact
+                                         or (self._reply_glob is not None and bool(self._reply_glob.match(code))))
+            out.append(ConditionCheck("reply_code", "|".join(self.reply_code), code, held))
+        for key, pattern, text in (("remote_mta", self._remote_re, evidence.remote_mta),
+                                   ("diagnostic", self._diagnostic_re, evidence.diagnostic or "")):
+            if pattern is None:
+                continue
+            found = self._search(pattern, text, key) if text else None
+            out.append(ConditionCheck(key, pattern.pattern, text, found is not None,
+                                      found.span() if found is not None else None))
+        return tuple(out)
+
+    def conditions(self) -> dict[str, Any]:
+        """The conditions this rule gives, as written (lists for the multi-valued keys)."""
+        out: dict[str, Any] = {}
         for key in CONDITION_KEYS:
             value = getattr(self, key)
             if value:
                 out[key] = [str(v) for v in value] if isinstance(value, tuple) else value
-        out["group"] = self.group.value
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A new plain dict of the rule as it would be written in TOML (only the keys given)."""
+        out: dict[str, Any] = {"id": self.id, **self.conditions(), "group": self.group.value}
         if self.hard is not None:
             out["hard"] = self.hard
         if self.note:
             out["note"] = self.note
         return out
+
+
+def _covers(first: Rule, later: Rule) -> bool:
+    """True when every evidence that ``later`` matches is also matched by ``first`` (so ``later`` is dead).
+
+    Sound but not complete: patterns count only when written identically, code globs by glob matching.
+    """
+    if first.diagnostic is not None and first.diagnostic != later.diagnostic:
+        return False
+    if first.remote_mta is not None and first.remote_mta != later.remote_mta:
+        return False
+    for key in ("format", "action", "command", "hint"):
+        mine = getattr(first, key)
+        if mine and (not getattr(later, key) or not set(getattr(later, key)) <= set(mine)):
+            return False
+    for key, exact, glob in (("status", first._status_exact, first._status_glob),
+                             ("reply_code", first._reply_exact, first._reply_glob)):
+        if not getattr(first, key):
+            continue
+        theirs = getattr(later, key)
+        if not theirs:
+            return False
+        for item in theirs:
+            # a '*' of the later rule can only be matched by a '*' of the first rule's glob
+            if item not in exact and not (glob is not None and glob.match(item)):
+                return False
+    return True
+
+
+def _shadowed(rules: Sequence[Rule]) -> list[str]:
+    """Problems for rules that an earlier rule of the same table always beats."""
+    problems = []
+    by_patterns: dict[tuple[str | None, str | None], list[Rule]] = {}
+    for rule in rules:
+        keys = {(None, None), (rule.diagnostic, None), (None, rule.remote_mta), (rule.diagnostic, rule.remote_mta)}
+        for key in keys:
+            for first in by_patterns.get(key, ()):
+                if _covers(first, rule):
+                    problems.append(
+                        f"Rule {rule.id!r} ({_where(rule.source_file, rule.line)}) can never match: the earlier rule "
+                        f"{first.id!r} ({_where(first.source_file, first.line)}) matches everything it would."
+                    )
+                    break
+            else:
+                continue
+            break
+        by_patterns.setdefault((rule.diagnostic, rule.remote_mta), []).append(rule)
+    return problems
 
 
 def default_hard(group: Group, evidence: Evidence) -> bool:
@@ -294,69 +563,134 @@ def _header_lines(text: str) -> list[int]:
     return [text.count("\n", 0, m.start()) + 1 for m in _RULE_HEADER.finditer(text)]
 
 
+def _line_of(pattern: Any, text: str) -> int:
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else 0
+
+
 class RuleSet:
     """An ordered rule table; the first matching rule decides.
 
     Build one from TOML (:meth:`from_toml`, :meth:`from_file`), take the packaged table
     (:meth:`builtin`), concatenate two (``first + second``: the rules of ``first`` are tried first),
-    or layer user rules over a base table (:meth:`with_user_rules`). Rule sets are immutable and safe
-    to share between threads.
+    or layer user rules over a base table (:meth:`with_user_rules`). A table read from a file may
+    also carry the ids it disables (``disable = [...]``, see :attr:`disabled`), applied when it is
+    layered over another. Rule sets are immutable and safe to share between threads.
     """
 
-    __slots__ = ("_rules", "_ids")
+    __slots__ = ("_rules", "_ids", "_disabled", "_plan")
 
-    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+    def __init__(self, rules: Iterable[Rule] = (), *, disable: Iterable[str] | dict[str, str] = ()) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
         ids: dict[str, Rule] = {}
+        problems = []
         for rule in self._rules:
             if not isinstance(rule, Rule):
                 raise TypeError(f"A RuleSet holds Rule objects, not {type(rule).__name__}.")
             first = ids.get(rule.id)
             if first is not None:
-                raise RuleError(
+                problems.append(
                     f"Rule {rule.id!r} ({_where(rule.source_file, rule.line)}) has the same id as the rule in "
                     f"{_where(first.source_file, first.line)}; rule ids must be unique."
                 )
+                continue
             ids[rule.id] = rule
+        if problems:
+            raise RuleError("\n".join(problems), problems=problems)
         self._ids: dict[str, Rule] = ids
+        # The matching plan: per rule, the cheapest tests that can rule it out without a call
+        # (its required literal, the status classes it accepts), checked inline by match().
+        self._plan: tuple[tuple[Rule, str | None, bool, frozenset[str] | None], ...] = tuple(
+            (rule, rule._literal, rule._literal_fold,
+             None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status))
+            for rule in self._rules
+        )
+        if isinstance(disable, dict):
+            self._disabled: dict[str, str] = dict(disable)
+        else:
+            self._disabled = {}
+            for rule_id in disable:
+                if not isinstance(rule_id, str) or not rule_id:
+                    raise RuleError(f"A 'disable' entry must be a rule id (a non-empty string), not {rule_id!r}.")
+                self._disabled[rule_id] = "<string>"
 
     # --- building ---------------------------------------------------------------------------------
 
     @classmethod
-    def from_toml(cls, text: str, /, *, source: str = "<string>") -> RuleSet:
-        """Rules from a TOML text holding ``[[rule]]`` tables; ``source`` names it in error messages."""
+    def from_toml(cls, text: str, /, *, source: str = "<string>",
+                  timeout: float | None = USER_PATTERN_TIMEOUT) -> RuleSet:
+        """Rules from a TOML text holding ``[[rule]]`` tables (and optionally ``disable = [ids]``).
+
+        ``source`` names the text in error messages; ``timeout`` limits each pattern's run time
+        (None: no limit, for trusted tables only). The whole text is checked; the :class:`RuleError`
+        lists every problem found, each naming the source, the rule id and the line.
+        """
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RuleError(f"The rule file {source} is not valid TOML: {exc}.") from None
         unknown = sorted(set(data) - FILE_KEYS)
         if unknown:
-            raise RuleError(f"The rule file {source} has unknown top-level keys: {', '.join(unknown)}.")
+            raise RuleError(f"The rule file {source} has unknown top-level keys: {', '.join(unknown)} "
+                            f"(a rule file holds [[rule]] tables and 'disable').")
         raw = data.get("rule", [])
         if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
             raise RuleError(f"The rule file {source} must hold its rules as [[rule]] tables.")
+        disable_line = _line_of(_DISABLE_KEY, text)
+        disabled = data.get("disable", [])
+        if isinstance(disabled, str):
+            disabled = [disabled]
+        if not isinstance(disabled, list) or not all(isinstance(d, str) and d for d in disabled):
+            raise RuleError(f"The rule file {source} ({_where(source, disable_line)}) has a 'disable' that is not "
+                            f"a list of rule ids.")
         headers = _header_lines(text)
         lines = headers if len(headers) == len(raw) else [0] * len(raw)
-        rules = []
+        rules: list[Rule] = []
+        problems: list[str] = []
         for table, line in zip(raw, lines):
             rid = table.get("id")
             label = repr(rid) if isinstance(rid, str) and rid else "without an id"
             extra = sorted(set(table) - RULE_KEYS)
             if extra:
-                raise RuleError(
+                problems.append(
                     f"Rule {label} ({_where(source, line)}) has unknown keys: {', '.join(extra)} "
                     f"(known keys: {', '.join(sorted(RULE_KEYS))})."
                 )
+                continue
             if not isinstance(rid, str) or not rid.strip():
-                raise RuleError(f"A rule in {_where(source, line)} has no id (every rule needs a non-empty string 'id').")
+                problems.append(f"A rule in {_where(source, line)} has no id (every rule needs a non-empty string 'id').")
+                continue
             if "group" not in table:
-                raise RuleError(f"Rule {label} ({_where(source, line)}) has no 'group'.")
-            rules.append(Rule(**table, source_file=source, line=line))
-        return cls(rules)
+                problems.append(f"Rule {label} ({_where(source, line)}) has no 'group'.")
+                continue
+            try:
+                rules.append(Rule(**table, source_file=source, line=line, timeout=timeout))
+            except RuleError as exc:
+                problems.extend(exc.problems)
+        seen: dict[str, Rule] = {}
+        unique: list[Rule] = []
+        for rule in rules:
+            first = seen.get(rule.id)
+            if first is not None:
+                problems.append(
+                    f"Rule {rule.id!r} ({_where(rule.source_file, rule.line)}) has the same id as the rule in "
+                    f"{_where(first.source_file, first.line)}; rule ids must be unique."
+                )
+            else:
+                seen[rule.id] = rule
+                unique.append(rule)
+        for rule_id in disabled:
+            if rule_id in seen:
+                problems.append(f"The rule file {source} ({_where(source, disable_line)}) both defines and "
+                                f"disables rule {rule_id!r}.")
+        problems.extend(_shadowed(unique))
+        if problems:
+            raise RuleError("\n".join(problems), problems=problems)
+        return cls(unique, disable={d: _where(source, disable_line) for d in disabled})
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], /) -> RuleSet:
-        """Rules from a TOML file."""
+    def from_file(cls, path: str | os.PathLike[str], /, *, timeout: float | None = USER_PATTERN_TIMEOUT) -> RuleSet:
+        """Rules from a TOML file (see :meth:`from_toml`)."""
         name = os.fspath(path)
         try:
             with open(name, encoding="utf-8") as fh:
@@ -365,7 +699,7 @@ class RuleSet:
             raise RuleError(f"The rule file {name} cannot be read: {exc.strerror or exc}.") from None
         except UnicodeDecodeError:
             raise RuleError(f"The rule file {name} is not UTF-8 text.") from None
-        return cls.from_toml(text, source=name)
+        return cls.from_toml(text, source=name, timeout=timeout)
 
     @classmethod
     def builtin(cls) -> RuleSet:
@@ -373,28 +707,40 @@ class RuleSet:
         return _builtin()
 
     def __add__(self, other: RuleSet) -> RuleSet:
-        """A table trying this table's rules first, then ``other``'s; ids must stay unique."""
+        """A table trying this table's rules first, then ``other``'s; ids must stay unique.
+
+        The disabled ids of both are kept.
+        """
         if not isinstance(other, RuleSet):
             return NotImplemented
-        return RuleSet(self._rules + other._rules)
+        return RuleSet(self._rules + other._rules, disable={**other._disabled, **self._disabled})
 
     def with_user_rules(self, user: RuleSet, /, *, disable: Iterable[str] = ()) -> RuleSet:
         """This table with ``user``'s rules layered on top.
 
         A user rule whose id is also in this table replaces that rule in its place (keeping its
-        precedence); the other user rules are tried before all of this table. Ids in ``disable`` are
-        removed (an id that is in neither table is an error, so a typo does not go unnoticed).
+        precedence); the other user rules are tried before all of this table. Ids in ``disable``
+        and in ``user.disabled`` are removed (an id that is in neither table is an error, so a typo
+        does not go unnoticed). The result keeps no disabled ids: they have been applied.
         """
-        gone = set(disable)
-        unknown = sorted(gone - set(self._ids) - set(user._ids))
+        gone = {**user._disabled, **{d: "the disable argument" for d in disable}}
+        unknown = sorted(set(gone) - set(self._ids) - set(user._ids))
         if unknown:
-            raise RuleError(f"Cannot disable unknown rule ids: {', '.join(unknown)}.")
+            problems = [f"Rule id {rule_id!r} is disabled ({gone[rule_id]}) but no rule below has it."
+                        for rule_id in unknown]
+            raise RuleError(f"Cannot disable unknown rule ids: {', '.join(unknown)}.\n" + "\n".join(problems),
+                            problems=problems)
         overrides = {r.id: r for r in user._rules if r.id in self._ids}
         front = [r for r in user._rules if r.id not in self._ids and r.id not in gone]
         rest = [overrides.get(r.id, r) for r in self._rules if r.id not in gone]
         return RuleSet(front + rest)
 
     # --- reading ----------------------------------------------------------------------------------
+
+    @property
+    def disabled(self) -> tuple[str, ...]:
+        """Ids this table asks to remove from the tables it is layered over (its file's ``disable``)."""
+        return tuple(self._disabled)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
@@ -415,9 +761,19 @@ class RuleSet:
     # --- deciding ---------------------------------------------------------------------------------
 
     def match(self, evidence: Evidence, format: str | None = None) -> Rule | None:
-        """The first rule that matches ``evidence`` (read by the decoder named ``format``), or None."""
-        for rule in self._rules:
-            if rule.matches(evidence, format):
+        """The first rule that matches ``evidence`` (read by the decoder named ``format``), or None.
+
+        Raises :class:`RuleTimeout` when a user pattern runs out of time.
+        """
+        diagnostic = evidence.diagnostic or ""
+        folded = diagnostic.casefold()
+        status_class = evidence.status[0] if evidence.status else ""
+        for rule, literal, fold, classes in self._plan:
+            if classes is not None and status_class not in classes:
+                continue
+            if literal is not None and literal not in (folded if fold else diagnostic):
+                continue
+            if rule._matches(evidence, format, diagnostic, folded):
                 return rule
         return None
 
@@ -428,13 +784,28 @@ class RuleSet:
         is the rule's ``hard`` when it gives one, else :func:`default_hard`; whatever the rule says,
         a delayed delivery and the non-failures (delivered, feedback, vacation) are never hard.
         """
-        rule = self.match(evidence, format)
+        return self._decision(self.match(evidence, format), evidence)
+
+    @staticmethod
+    def _decision(rule: Rule | None, evidence: Evidence) -> Decision:
         if rule is None:
             return Decision(Group.UNDEFINED, _hard(None, Group.UNDEFINED, evidence), FALLBACK_ID)
         return Decision(rule.group, _hard(rule.hard, rule.group, evidence), rule.id)
+
+    def trace(self, evidence: Evidence, format: str | None = None) -> Trace:
+        """The rules tried on ``evidence`` in order, each with its condition checks, up to the match."""
+        tried = []
+        matched = None
+        for rule in self._rules:
+            checks = rule.check(evidence, format)
+            tried.append((rule, checks))
+            if all(c.held for c in checks):
+                matched = rule
+                break
+        return Trace(tuple(tried), matched, self._decision(matched, evidence))
 
 
 @functools.cache
 def _builtin() -> RuleSet:
     text = importlib.resources.files(__package__).joinpath("builtin.toml").read_text(encoding="utf-8")
-    return RuleSet.from_toml(text, source="builtin.toml")
+    return RuleSet.from_toml(text, source="builtin.toml", timeout=None)

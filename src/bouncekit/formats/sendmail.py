@@ -1,0 +1,159 @@
+"""Sendmail (8.x), with its "Transcript of session".
+
+``From: Mail Delivery Subsystem <MAILER-DAEMON@host>``, ``Subject: Returned mail: see transcript
+for details`` (``Warning: could not send message for past 4 hours``, ``Postmaster notify: ...``).
+The human part lists the recipients, then replays the SMTP dialogue::
+
+       ----- The following addresses had permanent fatal errors -----
+    <user@example.org>
+        (reason: 550 5.1.1 <user@example.org>... User unknown)
+
+       ----- Transcript of session follows -----
+    ... while talking to mx.example.org.:
+    >>> RCPT To:<user@example.org>
+    <<< 550 5.1.1 <user@example.org>... User unknown
+    550 5.1.1 <user@example.org>... User unknown
+
+Usually an RFC 3464 part follows; its fields give recipient and action, but its Status is
+Sendmail's own mapping, so the remote server's reply (the ``<<<`` lines, with the command that
+drew it) is preferred for the diagnostic and for the enhanced code. Without a DSN (old or
+forwarded reports) the list and the transcript are all there is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .. import addresses, codes
+from ..mail import Mail, unfold
+from ..model import Evidence
+from ._common import combine, dsn_evidence, evidence
+
+_LIST = re.compile(r"(?im)^\s*-+\s*The following addresses had (?:permanent fatal errors|transient non-fatal errors)"
+                   r"\s*-+\s*$")
+_TRANSCRIPT = re.compile(r"(?im)^\s*-+\s*Transcript of session follows\s*-+\s*$")
+_TALKING = re.compile(r"(?i)^\.\.\. while talking to ([^\s:]+?)\.?:\s*$")
+_SENT = re.compile(r"^>>> (\S+)(?:\s+(\S+))?(.*)$")
+_SUMMARY = re.compile(r"^([245]\d\d)\s+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?<?([^\s<>]+@[^\s<>]+?)>?\.\.\.\s*(.*)$")
+_COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA", "EHLO": "HELO", "HELO": "HELO"}
+
+
+class Sendmail:
+    name = "sendmail"
+
+    def matches(self, mail: Mail) -> bool:
+        subject = mail.subject.lower()
+        return ("mail delivery subsystem" in mail.sender
+                or subject.startswith(("returned mail:", "warning: could not send message", "postmaster notify:")))
+
+    def parse(self, mail: Mail) -> list[Evidence]:
+        text = mail.body
+        listed = self._listed(text)
+        replies, summaries, hosts = self._transcript(text)
+        dsn = dsn_evidence(mail)
+        order = list(listed) + [r for r in summaries if r and r not in listed]
+        if dsn and len(dsn) == len(order) and any(ev.recipient is None for ev in dsn):
+            # "Final-Recipient: RFC822; @host" and the like: the list names them in the same order
+            dsn = [ev if ev.recipient else evidence(r, ev.diagnostic, status=ev.status, action=ev.action,
+                                                    remote_mta=ev.remote_mta, clean=False)
+                   for ev, r in zip(dsn, order)]
+        order += [ev.recipient.lower() for ev in dsn if ev.recipient and ev.recipient.lower() not in order]
+        human: dict[str, Evidence] = {}
+        remote_status: dict[str, str] = {}
+        for recipient in order:
+            reply, command = replies.get(recipient) or replies.get("") or ("", None)
+            own = summaries.get(recipient) or listed.get(recipient) or ""
+            own = "" if own.isdigit() else own  # "(reason: 255)": a mailer's exit status, not a reply
+            notes = summaries.get("", "")
+            words = reply or (notes if own in notes else own if notes in own else f"{own} {notes}")
+            host = hosts.get(recipient) or hosts.get("")
+            if reply and (status := codes.find_status(reply)):
+                remote_status[recipient] = status
+            human[recipient] = evidence(recipient, words, status=remote_status.get(recipient), command=command,
+                                        remote_mta=host)
+        # The remote server's enhanced code beats Sendmail's own mapping in the Status field.
+        return [replace(ev, status=remote_status[key]) if (key := (ev.recipient or "").lower()) in remote_status
+                else ev for ev in combine(dsn, human)]
+
+    @staticmethod
+    def _listed(text: str) -> dict[str, str]:
+        """Recipients of the "following addresses had ... errors" list, with their (reason: ...)."""
+        out: dict[str, str] = {}
+        m = _LIST.search(text)
+        if not m:
+            return out
+        current = None
+        for line in text[m.end():].splitlines():
+            if not line.strip():
+                if out:
+                    break
+                continue
+            if line.lstrip().startswith("-----"):
+                break
+            if line[0] in " \t":
+                reason = re.match(r"\s*\(reason:\s*(.*)\)\s*$", line)
+                if reason and current:
+                    out[current] = reason.group(1)
+                continue
+            current = addresses.normalize(line.strip())
+            if current:
+                out.setdefault(current.lower(), "")
+                current = current.lower()
+        return out
+
+    @staticmethod
+    def _transcript(text: str) -> tuple[dict, dict, dict]:
+        """Remote replies per recipient ("" for the whole session), summary lines, remote hosts."""
+        replies: dict[str, tuple[str, str | None]] = {}
+        summaries: dict[str, str] = {}
+        hosts: dict[str, str] = {}
+        m = _TRANSCRIPT.search(text)
+        if not m:
+            return replies, summaries, hosts
+        host, target, command, quit_sent, continued, last = None, "", None, False, False, None
+        notes: list[str] = []
+        for line in text[m.end():].lstrip("\n").splitlines():
+            line = line.rstrip()
+            if not line or line.startswith("--") or line.startswith("Reporting-MTA:"):
+                break  # the transcript is one block
+            if (t := _TALKING.match(line)):
+                host, target, command, quit_sent = t.group(1).lower(), "", "CONN", False
+            elif (s := _SENT.match(line)):
+                word = s.group(1).upper()
+                quit_sent = word == "QUIT"
+                command = _COMMANDS.get(word, word)
+                arg = (s.group(2) or "") + s.group(3)
+                found = addresses.find_addresses(arg) if command == "RCPT" else []
+                target = found[0].lower() if found else ""
+            elif line.startswith("<<< ") and not quit_sent:
+                reply = line[4:].strip()
+                named = addresses.find_addresses(reply)
+                key = named[0].lower() if named and not target else target
+                if continued and key in replies:
+                    replies[key] = (replies[key][0] + " " + reply, replies[key][1])  # a multi-line reply
+                elif key not in replies and (key or not any(replies)):  # "503 need RCPT" after a refusal: noise
+                    # a reply naming its recipient after DATA is a pipelined RCPT reply: command unknown
+                    replies[key] = (reply, None if key != target and command == "DATA" else command)
+                continued = reply[3:4] == "-"
+                last = (reply, command) if not target and not named else None
+                if host:
+                    hosts.setdefault(key, host)
+                continue
+            elif (s := _SUMMARY.match(line)):
+                addr = addresses.normalize(s.group(2))
+                if addr:
+                    summaries.setdefault(addr.lower(), unfold(line))
+                    if last and addr.lower() not in replies:  # the reply just above was this recipient's
+                        replies[addr.lower()] = (last[0], None if last[1] == "DATA" else last[1])
+                        if host:
+                            hosts.setdefault(addr.lower(), host)
+            elif line.strip() and not line.startswith((">>>", "<<<", "...")) and len(notes) < 6:
+                # the local mailer's or Sendmail's own words ("mail.local: unknown user: x",
+                # "Message could not be delivered for 5 days")
+                notes.append(line.strip())
+            last = None
+        if notes:
+            summaries[""] = unfold(" ".join(notes))
+        return replies, summaries, hosts
+

@@ -1,0 +1,1 @@
+"""Rules for the (fictional) ACME relay, shipped as a bouncekit rule plugin."""
