@@ -159,7 +159,8 @@ def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None 
         # The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field,
         # which some MTAs fill with a mapped code (sendmail: 5.1.1 for any RCPT refusal).
         lead = _REPLY_LEAD.match(diagnostic)
-        if lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0] == status[0]:
+        if (lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0] == status[0]
+                and not lead.group(2).endswith(".0.0")):
             status = lead.group(2)
     reply_code = reply_code or codes.find_reply_code(diagnostic)
     if not action:
