@@ -75,3 +75,26 @@ def test_dsn_falls_back_to_the_original_recipient() -> None:
 
 def test_unable_to_send_to_is_a_failure() -> None:
     assert _recipients("Unable to send to ivy@example.com: mailbox unavailable.\n") == ["ivy@example.com"]
+
+
+# A Diagnostic-Code of type X-Unix is a local delivery program's report: mailer_error unless its words say more.
+def _unix_dsn(diagnostic: str, status: str) -> bytes:
+    return (
+        "From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nFailed.\n\n--b\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.example.org\n\n"
+        f"Final-Recipient: rfc822; jo@example.org\nAction: failed\nStatus: {status}\n"
+        f"Diagnostic-Code: {diagnostic}\n\n--b--\n"
+    ).encode()
+
+
+def test_x_unix_diagnostic_is_a_local_program_failure() -> None:
+    from bouncekit import parse
+
+    (d,) = parse(_unix_dsn("x-unix; temporary failure", "4.3.0")).deliveries
+    assert (d.group.value, d.rule, d.diagnostic) == ("mailer_error", "fact.local-program", "temporary failure")
+    (d,) = parse(_unix_dsn("x-unix; /home/jo/Maildir/tmp/1.A: Disk quota exceeded", "5.2.2")).deliveries
+    assert d.group.value == "mailbox_full"
+    (d,) = parse(_unix_dsn("smtp; 451 4.3.0 temporary failure", "4.3.0")).deliveries
+    assert d.group.value == "system_error"

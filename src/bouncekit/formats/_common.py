@@ -31,6 +31,7 @@ _COMMAND_WORDS = (
     ("DATA", re.compile(r"(?i)\b(?:end of )?DATA\b")),
     ("HELO", re.compile(r"(?i)\b(?:HELO|EHLO)\b")),
 )
+_UNIX_DIAG_TYPE = re.compile(r"(?i)^\s*(?:x-)?unix\s*;")
 _DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
@@ -215,7 +216,11 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         # "dns; mx.example.org (TCP|192.0.2.1|...) (mx ESMTP)" or "dns; mx.example.com. (192.0.2.1, ...)":
         # the host is the first word
         remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").rstrip(".").lower() or None
-        ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote)
+        # RFC 3464 diagnostic-type "X-Unix" (Postfix local/pipe, sendmail's prog mailer): the words
+        # are a local delivery program's, not an SMTP server's. A weak hint: the row that reads it
+        # sits below the wording rows, so the program's own words (quota, virus...) decide first.
+        hint = Group.MAILER_ERROR if _UNIX_DIAG_TYPE.match(diagnostic) else None
+        ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote, hint=hint)
         if ev.command is None and recipient and blocks is None:
             # The fields rarely say which command was refused; the human-readable paragraph often does.
             command = command_of(paragraph_about(mail.body, recipient)) or transcript_command(mail.body, recipient)
