@@ -121,3 +121,18 @@ def test_exim_pipe_delivery_keeps_the_pipe_in_the_diagnostic() -> None:
     assert d.diagnostic == ("pipe to |/usr/local/bin/autoreply kim@example.org: "
                             "Cannot open template: No such file or directory")
     assert d.group.value == "mailer_error"
+
+
+def test_sendmail_reply_mentioning_an_address_is_not_filed_under_it() -> None:
+    from bouncekit.formats.sendmail import Sendmail
+
+    text = (
+        "   ----- Transcript of session follows -----\n"
+        "... while talking to mx.example.org.:\n"
+        "<<< 554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster to contact help@example.org.) (BL)\n"
+        "554 5.0.0 Service unavailable\n"
+    )
+    replies, _, _ = Sendmail._transcript(text, {"lee@example.org"})
+    assert list(replies) == [""] and replies[""][1] == "CONN"
+    replies, _, _ = Sendmail._transcript(text.replace("help@", "lee@"), {"lee@example.org"})
+    assert list(replies) == ["lee@example.org"]
