@@ -136,3 +136,16 @@ def test_sendmail_reply_mentioning_an_address_is_not_filed_under_it() -> None:
     assert list(replies) == [""] and replies[""][1] == "CONN"
     replies, _, _ = Sendmail._transcript(text.replace("help@", "lee@"), {"lee@example.org"})
     assert list(replies) == ["lee@example.org"]
+
+
+def test_mail_client_unsubscribe_request_is_feedback_not_vacation() -> None:
+    from bouncekit import parse
+
+    head = ("From: pat@example.com\nTo: opt-out-1@lists.example.org\nSubject: {subject}\n"
+            "Auto-Submitted: auto-replied\n{extra}\n")
+    body = "Apple Mail sent this email to unsubscribe from the message \u201cNews\u201d.\n"
+    (d,) = parse((head.format(subject="unsubscribe", extra="X-Apple-Unsubscribe: true\n") + body).encode()).deliveries
+    assert (d.recipient, d.group.value) == ("pat@example.com", "feedback")
+    away = head.format(subject="Out of office", extra="") + "I am away until Monday.\n"
+    (d,) = parse(away.encode()).deliveries
+    assert d.group.value == "vacation"
