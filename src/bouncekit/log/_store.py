@@ -100,9 +100,12 @@ class Entry:
     id: int
     """Row id, for ``log show ID``."""
     received: datetime
-    """When the bounce was sent (its Date header), else the file's mtime, else the ingest time (UTC)."""
-    received_from: str
-    """Where ``received`` came from: ``date``, ``mtime`` or ``ingest``."""
+    """When the log received the bounce: the time it was ingested (UTC). Date ranges and retention use it."""
+    bounce_date: datetime
+    """The bounce's own date: its Date header, else the file's mtime, else the ingest time (UTC).
+    Suppression scoring counts days on it."""
+    bounce_date_from: str
+    """Where ``bounce_date`` came from: ``date``, ``mtime`` or ``ingest``."""
     recipient: str
     """The failed recipient (from the bounce, else decoded from a VERP return path)."""
     action: str | None
@@ -192,7 +195,8 @@ class Suppression:
     reason: str
     """Why, as a sentence."""
     since: datetime
-    """When it was (last) put on the list."""
+    """When it was (last) put on the list: the date of the bounce that put it there (its own date,
+    ``Entry.bounce_date``), or the time it was added by hand."""
     bounce_id: int | None
     """The log entry that put it there."""
     valid_since: datetime | None
@@ -242,10 +246,11 @@ class IngestStats:
 
 
 _ENTRY_SQL = """
-SELECT b.id, b.received, m.received_from, b.recipient, b.action, b.status, b.reply_code, b.grp, b.hard,
+SELECT b.id, b.received, m.bounce_date_from, b.recipient, b.action, b.status, b.reply_code, b.grp, b.hard,
        b.diagnostic, b.remote_mta, b.rule, b.command, m.format, m.reporting_mta, m.subject,
        m.orig_message_id, m.orig_from, m.orig_to, m.orig_subject, m.orig_return_path, b.verp_recipient,
-       m.orig_headers, b.prior_suppressed, m.source, m.source_index, m.hash, m.ingested_at
+       m.orig_headers, b.prior_suppressed, m.source, m.source_index, m.hash, m.ingested_at,
+       coalesce(b.bounce_date, b.received)
 FROM bounces b JOIN messages m ON m.hash = b.message_hash
 """
 
@@ -256,7 +261,8 @@ def _entry(row: Sequence[Any]) -> Entry:
     except ValueError:
         group = Group.UNDEFINED
     return Entry(
-        id=row[0], received=_from_text(row[1]), received_from=row[2], recipient=row[3], action=row[4],
+        id=row[0], received=_from_text(row[1]), bounce_date=_from_text(row[28]), bounce_date_from=row[2],
+        recipient=row[3], action=row[4],
         status=row[5], reply_code=row[6], group=group, hard=bool(row[8]), diagnostic=row[9],
         remote_mta=row[10], rule=row[11], command=row[12], format=row[13], reporting_mta=row[14],
         subject=row[15], original_message_id=row[16], original_from=row[17], original_to=row[18],
@@ -398,21 +404,22 @@ class BounceLog:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for digest, source, index, mtime, report in pending:
+                received = ingested
                 if report.date is not None:
-                    received, received_from = _utc_text(report.date), "date"
+                    bounce_date, bounce_date_from = _utc_text(report.date), "date"
                 elif mtime is not None or (mtime := _mtime(source)) is not None:
-                    received, received_from = _utc_text(datetime.fromtimestamp(mtime, timezone.utc)), "mtime"
+                    bounce_date, bounce_date_from = _utc_text(datetime.fromtimestamp(mtime, timezone.utc)), "mtime"
                 else:
-                    received, received_from = ingested, "ingest"
+                    bounce_date, bounce_date_from = ingested, "ingest"
                 headers: dict[str, str] = {}
                 for name, value in report.original_headers:
                     headers.setdefault(name, value)
                 cur = conn.execute(
-                    "INSERT OR IGNORE INTO messages (hash, received, received_from, ingested_at, source, "
-                    "source_index, is_bounce, format, reporting_mta, subject, envelope_to, orig_message_id, "
+                    "INSERT OR IGNORE INTO messages (hash, received, bounce_date, bounce_date_from, ingested_at, "
+                    "source, source_index, is_bounce, format, reporting_mta, subject, envelope_to, orig_message_id, "
                     "orig_from, orig_to, orig_subject, orig_return_path, orig_headers, errors) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (digest, received, received_from, ingested, source, index, int(report.is_bounce),
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (digest, received, bounce_date, bounce_date_from, ingested, source, index, int(report.is_bounce),
                      report.format, report.reporting_mta, report.subject, report.envelope_to,
                      report.original_message_id, report.original_from, report.original_to,
                      report.original_subject, report.original_return_path,
@@ -434,19 +441,20 @@ class BounceLog:
                         stats.no_recipient += 1
                         continue
                     recipient_lc = recipient.lower()
-                    prior = self._suppressed_before(recipient_lc, received)
+                    prior = self._suppressed_before(recipient_lc, bounce_date)
                     cur = conn.execute(
                         "INSERT OR IGNORE INTO bounces (message_hash, recipient, recipient_lc, verp_recipient, "
-                        "received, action, status, reply_code, grp, hard, diagnostic, diagnostic_lc, remote_mta, "
-                        "rule, command, prior_suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (digest, recipient, recipient_lc, verp, received, d.action, d.status, d.reply_code,
+                        "received, bounce_date, action, status, reply_code, grp, hard, diagnostic, diagnostic_lc, "
+                        "remote_mta, rule, command, prior_suppressed) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (digest, recipient, recipient_lc, verp, received, bounce_date, d.action, d.status, d.reply_code,
                          d.group.value, int(d.hard), d.diagnostic or "", (d.diagnostic or "").lower(),
                          d.remote_mta, d.rule, d.command, int(prior)))
                     if cur.rowcount == 0:
                         stats.duplicate_records += 1
                         continue
                     stats.records += 1
-                    if self._apply_policy(cur.lastrowid, recipient_lc, received, d.action, d.group, d.hard,
+                    if self._apply_policy(cur.lastrowid, recipient_lc, bounce_date, d.action, d.group, d.hard,
                                           d.status or d.reply_code, d.diagnostic, ingested):
                         stats.suppressed += 1
             conn.execute("COMMIT")
@@ -456,12 +464,16 @@ class BounceLog:
 
     # -- suppression ----------------------------------------------------------------------------
 
-    def _suppressed_before(self, address: str, received: str) -> bool:
+    # The policy runs on the bounces' own dates (``bounce_date``), not on when they were ingested:
+    # replaying an archive of a month of bounces in one go must count the days they span, not one
+    # ingest day, and a bounce dated before an address was marked valid must not put it back.
+
+    def _suppressed_before(self, address: str, bounce_date: str) -> bool:
         row = self._conn.execute("SELECT 1 FROM suppression WHERE address = ? AND state = 'suppressed' "
-                                 "AND since < ?", (address, received)).fetchone()
+                                 "AND since < ?", (address, bounce_date)).fetchone()
         return row is not None
 
-    def _apply_policy(self, bounce_id: int | None, address: str, received: str, action: str | None,
+    def _apply_policy(self, bounce_id: int | None, address: str, bounce_date: str, action: str | None,
                       group: Group, hard: bool, code: str | None, diagnostic: str, now_text: str) -> bool:
         """Update the suppression list for one new bounce; True when the address was put on it."""
         if group is Group.FEEDBACK:
@@ -475,17 +487,17 @@ class BounceLog:
         if row is not None and row[0] == "suppressed":
             return False
         valid_since = row[1] if row is not None else None
-        if valid_since is not None and received <= valid_since:
+        if valid_since is not None and bounce_date <= valid_since:
             return False  # a failure from before the address was marked valid
-        day = received[:10]
+        day = bounce_date[:10]
         score = 0
         if kind == "soft":
             as_of = date.fromisoformat(day)
             start = as_of - timedelta(days=self.policy.soft_window_days)
             days = [date.fromisoformat(r[0]) for r in self._conn.execute(
-                "SELECT DISTINCT substr(received, 1, 10) FROM bounces WHERE recipient_lc = ? AND hard = 0 "
-                "AND grp != 'feedback' AND (action IS NULL OR action = 'failed') AND received > ? "
-                "AND received < ?", (address, f"{start.isoformat()}T23:59:59Z", f"{day}T23:59:60Z"))]
+                "SELECT DISTINCT substr(bounce_date, 1, 10) FROM bounces WHERE recipient_lc = ? AND hard = 0 "
+                "AND grp != 'feedback' AND (action IS NULL OR action = 'failed') AND bounce_date > ? "
+                "AND bounce_date < ?", (address, f"{start.isoformat()}T23:59:59Z", f"{day}T23:59:60Z"))]
             score = soft_score(days, as_of=as_of, policy=self.policy,
                                since=date.fromisoformat(valid_since[:10]) if valid_since else None)
         if not decide(kind, score=score, policy=self.policy):
@@ -507,7 +519,7 @@ class BounceLog:
             "reason = excluded.reason, since = excluded.since, bounce_id = excluded.bounce_id, "
             "times = suppression.times + 1, updated_at = excluded.updated_at, "
             "valid_since = suppression.valid_since",
-            (address, kind, reason, received, bounce_id, now_text))
+            (address, kind, reason, bounce_date, bounce_id, now_text))
         return True
 
     def is_suppressed(self, address: str, /) -> tuple[bool, str]:
