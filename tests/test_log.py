@@ -125,6 +125,39 @@ def test_delivered_and_non_bounces_are_not_logged(log, tmp_path):
     write(folder, "plain.eml", b"From: a@example.org\nTo: b@example.org\nSubject: hi\n\nhello\n")
     stats = log.ingest([str(folder)])
     assert log.count() == 0 and stats.not_failures == 1 and stats.not_bounces == 1
+    # kept apart: searches see them only when asked, and they never touch the suppression list
+    (kept,) = log.search(failures_only=False)
+    assert kept.recipient == "a@example.org" and kept.outcome == "delivered" and kept.category is None
+    assert log.count(failures_only=False) == 1 and log.suppression("a@example.org") is None
+
+
+def test_hard_soft_filter_order_and_counts(log, tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    write(folder, "1.eml", dsn("b@example.org", status="5.1.1", diagnostic="550 5.1.1 User unknown",
+                               subject="Zebra"))
+    write(folder, "2.eml", dsn("c@example.org", status="4.2.2", diagnostic="452 4.2.2 Mailbox full",
+                               subject="Apple"))
+    write(folder, "3.eml", dsn("a@example.org", status="4.2.2", diagnostic="452 4.2.2 Mailbox full",
+                               subject="Mango"))
+    log.ingest([str(folder / "1.eml")], now=datetime(2024, 5, 1, tzinfo=timezone.utc))
+    log.ingest([str(folder / "2.eml"), str(folder / "3.eml")], now=datetime(2024, 5, 3, tzinfo=timezone.utc))
+    assert [e.recipient for e in log.search(hard=True)] == ["b@example.org"]
+    assert sorted(e.recipient for e in log.search(hard=False)) == ["a@example.org", "c@example.org"]
+    assert [e.recipient for e in log.search(order="recipient")] == ["a@example.org", "b@example.org", "c@example.org"]
+    assert [e.recipient for e in log.search(order="-recipient")] == ["c@example.org", "b@example.org", "a@example.org"]
+    assert [e.original_subject for e in log.search(order="subject")] == ["Apple", "Mango", "Zebra"]
+    assert [e.recipient for e in log.search(order="received")][0] == "b@example.org"
+    assert log.search(order="error")[0].group is Group.MAILBOX_FULL
+    with pytest.raises(LogError, match="sort order"):
+        log.search(order="recipient; DROP TABLE bounces")
+    assert log.count_by("day") == [("2024-05-01", 1), ("2024-05-03", 2)]
+    assert log.count_by("group") == [("mailbox_full", 2), ("unknown_user", 1)]
+    assert log.count_by("day", start="2024-05-02", hard=False) == [("2024-05-03", 2)]
+    with pytest.raises(LogError):
+        log.count_by("hour")
+    with pytest.raises(LogError, match="after the end date"):
+        log.search(start="2024-05-03", end="2024-05-01")
 
 
 # -- search ----------------------------------------------------------------------------------------
@@ -521,6 +554,20 @@ def test_migration_to_version_3_moves_received_to_bounce_date(tmp_path):
         indexes = {r[0]: r[1] for r in log.connection.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
         assert "bounce_date" in indexes["bounces_recipient"]
+
+
+def test_migration_to_version_4_marks_old_rows_as_failures(tmp_path):
+    path = str(tmp_path / "v3.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=3) == 3
+    conn.execute("INSERT INTO messages (hash, received, bounce_date, bounce_date_from, ingested_at, is_bounce) "
+                 "VALUES ('h', '2024-06-01T12:00:00Z', '2024-06-01T11:00:00Z', 'date', '2024-06-01T12:00:00Z', 1)")
+    conn.execute("INSERT INTO bounces (message_hash, recipient, recipient_lc, received, bounce_date, grp, hard, "
+                 "diagnostic, diagnostic_lc) VALUES ('h', 'a@example.org', 'a@example.org', '2024-06-01T12:00:00Z', "
+                 "'2024-06-01T11:00:00Z', 'unknown_user', 1, 'User unknown', 'user unknown')")
+    conn.close()
+    with BounceLog(path) as log:
+        assert log.count() == 1 == log.count(failures_only=False)
 
 
 def test_a_newer_schema_is_refused(tmp_path):

@@ -162,8 +162,22 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Version 4: delivery reports (delivered, relayed, expanded) and auto-replies are stored too, as
+# rows with `failure = 0`, so a console can show everything a mailbox received and a "show only
+# failures" switch has something to hide. Searches, counts, exports and the suppression policy
+# look at failures only unless asked. Rows stored before are all failures.
+_V4 = """
+ALTER TABLE bounces ADD COLUMN failure INTEGER NOT NULL DEFAULT 1;
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for statement in _split(_V4):
+        conn.execute(statement)
+
+
 #: The migrations, in order; the schema version is the number applied.
-MIGRATIONS = (_v1, _v2, _v3)
+MIGRATIONS = (_v1, _v2, _v3, _v4)
 VERSION = len(MIGRATIONS)
 
 
@@ -187,6 +201,8 @@ def migrate(conn: sqlite3.Connection, *, target: int = VERSION) -> int:
     Each step runs in an immediate transaction, so two processes opening a fresh file at once
     do not both apply it.
     """
+    if current_version(conn) == target:
+        return target  # the common case: up to date; no write lock, so opening never waits for an ingest
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -42,7 +42,13 @@ DEFAULT_RETENTION_DAYS = 40
 #: The CSV export's columns, in order.
 CSV_COLUMNS: tuple[str, ...] = ("received", "status", "from", "to", "message ID", "error")
 
-_NOT_LOGGED_GROUPS = frozenset({Group.DELIVERED, Group.VACATION})
+_NOT_FAILED_GROUPS = frozenset({Group.DELIVERED, Group.VACATION})
+
+#: Sort orders of :meth:`BounceLog.search` (``-`` in front for descending) and their columns.
+ORDERS: dict[str, str] = {
+    "received": "b.received", "recipient": "b.recipient_lc", "subject": "m.orig_subject",
+    "error": "b.diagnostic_lc", "group": "b.grp",
+}
 _NOT_FAILED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
@@ -229,7 +235,7 @@ class IngestStats:
     duplicate_records: int = 0
     """Records already in the log."""
     not_failures: int = 0
-    """Recipients reported delivered or auto-replying: not logged."""
+    """Recipients reported delivered or auto-replying: stored apart (``failures_only=False`` finds them)."""
     no_recipient: int = 0
     """Failures for which neither the bounce nor a VERP return path named a recipient."""
     suppressed: int = 0
@@ -241,7 +247,7 @@ class IngestStats:
         return (f"{self.messages} messages read: {self.new_messages} new, {self.known_messages} already in the log, "
                 f"{self.not_bounces} not bounces, {self.unreadable} unreadable; "
                 f"{self.records} records added, {self.duplicate_records} already present, "
-                f"{self.not_failures} delivered/auto-reply not logged, {self.no_recipient} without recipient; "
+                f"{self.not_failures} delivered/auto-reply kept apart, {self.no_recipient} without recipient; "
                 f"{self.suppressed} addresses suppressed.")
 
 
@@ -432,24 +438,29 @@ class BounceLog:
                     stats.not_bounces += 1
                     continue
                 verp = decode_verp(report.original_return_path) or decode_verp(report.envelope_to)
-                for d in report.deliveries:
-                    if d.group in _NOT_LOGGED_GROUPS or d.action in _NOT_FAILED_ACTIONS:
-                        stats.not_failures += 1
-                        continue
+                # Failures first: a (message, recipient) pair is stored once, and a failure beats a
+                # success notice for the same recipient in the same message.
+                for d in sorted(report.deliveries, key=lambda d: not _is_failure(d.group, d.action)):
+                    failure = _is_failure(d.group, d.action)
                     recipient = d.recipient or verp
-                    if not recipient:
+                    if not failure:
+                        stats.not_failures += 1
+                    elif not recipient:
                         stats.no_recipient += 1
+                    if not recipient:
                         continue
                     recipient_lc = recipient.lower()
-                    prior = self._suppressed_before(recipient_lc, bounce_date)
+                    prior = failure and self._suppressed_before(recipient_lc, bounce_date)
                     cur = conn.execute(
                         "INSERT OR IGNORE INTO bounces (message_hash, recipient, recipient_lc, verp_recipient, "
                         "received, bounce_date, action, status, reply_code, grp, hard, diagnostic, diagnostic_lc, "
-                        "remote_mta, rule, command, prior_suppressed) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "remote_mta, rule, command, prior_suppressed, failure) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (digest, recipient, recipient_lc, verp, received, bounce_date, d.action, d.status, d.reply_code,
                          d.group.value, int(d.hard), d.diagnostic or "", (d.diagnostic or "").lower(),
-                         d.remote_mta, d.rule, d.command, int(prior)))
+                         d.remote_mta, d.rule, d.command, int(prior), int(failure)))
+                    if not failure:
+                        continue
                     if cur.rowcount == 0:
                         stats.duplicate_records += 1
                         continue
@@ -496,7 +507,7 @@ class BounceLog:
             start = as_of - timedelta(days=self.policy.soft_window_days)
             days = [date.fromisoformat(r[0]) for r in self._conn.execute(
                 "SELECT DISTINCT substr(bounce_date, 1, 10) FROM bounces WHERE recipient_lc = ? AND hard = 0 "
-                "AND grp != 'feedback' AND (action IS NULL OR action = 'failed') AND bounce_date > ? "
+                "AND grp != 'feedback' AND failure = 1 AND (action IS NULL OR action = 'failed') AND bounce_date > ? "
                 "AND bounce_date < ?", (address, f"{start.isoformat()}T23:59:59Z", f"{day}T23:59:60Z"))]
             score = soft_score(days, as_of=as_of, policy=self.policy,
                                since=date.fromisoformat(valid_since[:10]) if valid_since else None)
@@ -562,16 +573,24 @@ class BounceLog:
     # -- search ---------------------------------------------------------------------------------
 
     def _where(self, start: date | str | None, end: date | str | None, error: str | None,
-               group: str | Group | Iterable[str | Group] | None, to: str | None) -> tuple[str, list[Any]]:
+               group: str | Group | Iterable[str | Group] | None, to: str | None, hard: bool | None = None,
+               failures_only: bool = True) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         first, last = _day(start, "start"), _day(end, "end")
+        if first is not None and last is not None and first > last:
+            raise LogError(f"The start date {first.isoformat()} is after the end date {last.isoformat()}.")
         if first is not None:
             clauses.append("b.received >= ?")
             params.append(f"{first.isoformat()}T00:00:00Z")
         if last is not None:
             clauses.append("b.received < ?")
             params.append(f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z")
+        if failures_only:
+            clauses.append("b.failure = 1")
+        if hard is not None:
+            clauses.append("b.hard = ?")
+            params.append(int(bool(hard)))
         if group:
             names = [group] if isinstance(group, (str, Group)) else list(group)
             values = []
@@ -595,21 +614,35 @@ class BounceLog:
 
     def search(self, *, start: date | str | None = None, end: date | str | None = None, error: str | None = None,
                group: str | Group | Iterable[str | Group] | None = None, to: str | None = None,
+               hard: bool | None = None, failures_only: bool = True, order: str = "-received",
                limit: int | None = 50, page: int = 1) -> list[Entry]:
         """Entries matching every filter given, newest first, one page of ``limit``.
 
         ``start``/``end``: dates (``YYYY-MM-DD``, both included, UTC) of ``received``; ``error``:
         text in the diagnostic; ``group``: one group or several; ``to``: part of the recipient.
         Text filters are case-insensitive substrings (``%`` and ``_`` are plain characters).
+        ``hard``: True for hard bounces only, False for soft ones only. ``failures_only=False``
+        also returns the delivery reports and auto-replies the log keeps apart. ``order``: one of
+        :data:`ORDERS` (``received``, ``recipient``, ``subject``, ``error``, ``group``), ``-``
+        in front for descending; ties newest first.
         """
-        return list(self.entries(start=start, end=end, error=error, group=group, to=to, limit=limit, page=page))
+        return list(self.entries(start=start, end=end, error=error, group=group, to=to, hard=hard,
+                                 failures_only=failures_only, order=order, limit=limit, page=page))
 
     def entries(self, *, start: date | str | None = None, end: date | str | None = None,
                 error: str | None = None, group: str | Group | Iterable[str | Group] | None = None,
-                to: str | None = None, limit: int | None = None, page: int = 1) -> Iterator[Entry]:
+                to: str | None = None, hard: bool | None = None, failures_only: bool = True,
+                order: str = "-received", limit: int | None = None, page: int = 1) -> Iterator[Entry]:
         """Like :meth:`search`, streaming, all pages by default."""
-        where, params = self._where(start, end, error, group, to)
-        sql = _ENTRY_SQL + where + " ORDER BY b.received DESC, b.id DESC"
+        where, params = self._where(start, end, error, group, to, hard, failures_only)
+        descending = order.startswith("-")
+        column = ORDERS.get(order.lstrip("-"))
+        if column is None:
+            raise LogError(f"{order!r} is not a sort order; use one of {', '.join(ORDERS)} (- in front: descending).")
+        direction = "DESC" if descending else "ASC"
+        sql = _ENTRY_SQL + where + f" ORDER BY {column} {direction}, b.received DESC, b.id DESC"
+        if column == "b.received":
+            sql = _ENTRY_SQL + where + f" ORDER BY b.received {direction}, b.id {direction}"
         if limit is not None:
             if limit < 1 or page < 1:
                 raise LogError("The limit and the page must be at least 1.")
@@ -619,10 +652,26 @@ class BounceLog:
             yield _entry(row)
 
     def count(self, *, start: date | str | None = None, end: date | str | None = None, error: str | None = None,
-              group: str | Group | Iterable[str | Group] | None = None, to: str | None = None) -> int:
+              group: str | Group | Iterable[str | Group] | None = None, to: str | None = None,
+              hard: bool | None = None, failures_only: bool = True) -> int:
         """How many entries match (the filters of :meth:`search`)."""
-        where, params = self._where(start, end, error, group, to)
+        where, params = self._where(start, end, error, group, to, hard, failures_only)
         return int(self._conn.execute("SELECT count(*) FROM bounces b" + where, params).fetchone()[0])
+
+    def count_by(self, key: str, /, *, start: date | str | None = None, end: date | str | None = None,
+                 error: str | None = None, group: str | Group | Iterable[str | Group] | None = None,
+                 to: str | None = None, hard: bool | None = None,
+                 failures_only: bool = True) -> list[tuple[str, int]]:
+        """How many entries match, per ``day`` (UTC day of ``received``, in date order) or per
+        ``group`` (most first): a list of (day or group name, count), only those with entries."""
+        where, params = self._where(start, end, error, group, to, hard, failures_only)
+        if key == "day":
+            sql = f"SELECT substr(b.received, 1, 10) AS k, count(*) FROM bounces b{where} GROUP BY k ORDER BY k"
+        elif key == "group":
+            sql = f"SELECT b.grp AS k, count(*) AS n FROM bounces b{where} GROUP BY k ORDER BY n DESC, k"
+        else:
+            raise LogError(f"{key!r} is not a way to count entries; use 'day' or 'group'.")
+        return [(str(k), int(n)) for k, n in self._conn.execute(sql, params)]
 
     def get(self, entry_id: int, /) -> Entry | None:
         """The entry with this id, or None."""
@@ -643,6 +692,7 @@ class BounceLog:
         """
         filters.pop("limit", None)
         filters.pop("page", None)
+        filters.setdefault("order", "-received")
         if isinstance(target, (str, os.PathLike)) and os.fspath(target) != "-":
             with open(target, "w", encoding="utf-8", newline="") as fh:
                 return self._write_csv(fh, filters)
@@ -678,6 +728,11 @@ class BounceLog:
             conn.execute("ROLLBACK")
             raise
         return removed
+
+
+def _is_failure(group: Group, action: str | None) -> bool:
+    """A failure (stored as an entry searches return by default), not a success notice or auto-reply."""
+    return group not in _NOT_FAILED_GROUPS and action not in _NOT_FAILED_ACTIONS
 
 
 def _digest(data: bytes) -> str:
