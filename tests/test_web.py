@@ -397,3 +397,17 @@ def test_search_from_params():
     assert Search.from_params({}, {"failures": ["0"]}).failures_only is False
     assert Search.from_params({"end": "2024-05-10"}).start == "2024-05-04"
     assert Search.from_params({"order": "bogus"}).order == "-received"
+
+
+def test_chart_days():
+    from datetime import date
+
+    from bouncekit.web._charts import columns, fill_days
+
+    days = fill_days([("2024-05-03", 2)], date(2024, 5, 1), date(2024, 5, 7))
+    assert days == [(f"2024-05-0{d}", 2 if d == 3 else 0) for d in range(1, 8)]
+    wide = fill_days([("2001-01-05", 1), ("2001-09-01", 3)], date(2000, 1, 1), date(2100, 1, 1))
+    assert wide[0] == ("2001-01", 1) and wide[-1] == ("2001-09", 3) and len(wide) == 9
+    assert fill_days([], date(2024, 5, 1), date(2024, 5, 7)) == []
+    chart = columns(days)
+    assert len(chart.bars) == 7 and chart.top == 2 and max(b.height for b in chart.bars) > 0

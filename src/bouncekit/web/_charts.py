@@ -39,16 +39,18 @@ class Chart:
 
 
 def fill_days(counts: Sequence[tuple[str, int]], start: date, end: date) -> list[tuple[str, int]]:
-    """Counts for every day (or month, for long ranges) between the first and last day shown.
+    """Counts for every day of the range (days without entries are zeros).
 
-    The range is cut to the days that have entries, so a wide search (2000 to 2100) does not draw
-    thirty thousand empty days; within it, days without entries are zeros.
+    A range longer than :data:`MAX_DAYS` is cut to the days that have entries, so a wide search
+    (2000 to 2100) does not draw thirty thousand empty days, and drawn per month if still long.
     """
     if not counts:
         return []
     found = dict(counts)
-    first = max(start, date.fromisoformat(counts[0][0]))
-    last = min(end, date.fromisoformat(counts[-1][0]))
+    first, last = start, end
+    if (last - first).days + 1 > MAX_DAYS:  # a wide range: from the first to the last day with entries
+        first = max(start, date.fromisoformat(counts[0][0]))
+        last = min(end, date.fromisoformat(counts[-1][0]))
     if (last - first).days + 1 <= MAX_DAYS:
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         return [(d.isoformat(), found.get(d.isoformat(), 0)) for d in days]
@@ -83,8 +85,8 @@ def columns(counts: Sequence[tuple[str, int]], *, width: int = 760, height: int 
     bars = []
     for i, (label, n) in enumerate(counts):
         h = plot_h * n / top
-        bars.append(Bar(label=label, value=n, x=round(left + i * step + step * 0.12, 2),
-                        y=round(top_pad + plot_h - h, 2), width=round(max(step * 0.76, 1), 2),
+        bars.append(Bar(label=label, value=n, x=round(left + i * step + (step - min(max(step * 0.76, 1), 48)) / 2, 2),
+                        y=round(top_pad + plot_h - h, 2), width=round(min(max(step * 0.76, 1), 48), 2),
                         height=round(h, 2), link=link.format(day=label) if link else ""))
     grid = tuple((round(top_pad + plot_h - plot_h * v / top, 2), v) for v in sorted({0, top // 2, top}))
     label_every = max(1, -(-len(counts) // 12))
