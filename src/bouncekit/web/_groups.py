@@ -15,7 +15,7 @@ GROUP_DESCRIPTIONS: dict[Group, str] = {
     Group.SUSPENDED: 'The mailbox exists but is disabled, locked, frozen or inactive.',
     Group.MAILBOX_FULL: "The recipient's mailbox is over quota.",
     Group.EXCEED_LIMIT: "The message exceeds a limit the recipient's mailbox sets (size per recipient).",
-    Group.FILTERED: 'The address exists, but the recipient\'s own filter or settings refused this sender or message (including "User unknown" given only after DATA).',
+    Group.FILTERED: 'The address exists, but the recipient\'s own filter or settings refused this sender or message (including "User unknown" given only after DATA, "User unknown" under X.2.1 "mailbox disabled" unless it answered RCPT, and "550 : User unknown" with an empty address).',
     Group.ON_HOLD: 'Delivery is held pending a decision (moderation, review).',
     Group.REJECTED: 'The sender (envelope or header From) was refused: sender domain missing, sender verification failed, not a list member.',
     Group.BLOCKED: 'The sending IP or host is refused: DNS block list, local block list, dynamic/residential range, refusal at connect/HELO.',
@@ -40,7 +40,7 @@ GROUP_DESCRIPTIONS: dict[Group, str] = {
     Group.SYNTAX_ERROR: 'An SMTP protocol or syntax error.',
     Group.UNDEFINED: 'No rule matched: the evidence is too vague.',
     Group.DELIVERED: 'A DSN reporting success (delivered, relayed, expanded, or a 2.x.x status).',
-    Group.FEEDBACK: 'A complaint (ARF feedback-loop report): the recipient marked the message as spam. Stop mailing them.',
+    Group.FEEDBACK: 'A complaint (ARF feedback-loop report): the recipient marked the message as spam; or an unsubscribe request a mail client sent for its user (Apple Mail\'s X-Apple-Unsubscribe: true, an automatic mail with subject "unsubscribe"). Stop mailing them.',
     Group.VACATION: 'An auto-reply (out of office). The address works.',
 }
 
