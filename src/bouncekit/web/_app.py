@@ -195,13 +195,19 @@ class Console:
         status = 400 if search.problems else 200
         return self.render(request, "errors.html", status=status, title="Error log", **context)
 
-    def detail(self, request: Request) -> Response:
+    def _entry(self, request: Request) -> Entry | None:
+        """The log entry named by the ``entry_id`` path parameter, or None (not a number, not there)."""
         try:
             entry_id = int(request.path_params["entry_id"])
         except ValueError:
-            entry_id = -1
+            return None
+        if entry_id <= 0:
+            return None
         with self.open() as log:
-            entry = log.get(entry_id) if entry_id > 0 else None
+            return log.get(entry_id)
+
+    def detail(self, request: Request) -> Response:
+        entry = self._entry(request)
         if entry is None:
             return self.render(request, "message.html", status=404, title="No such entry",
                                message=f"The log has no entry {request.path_params['entry_id']}.")
@@ -324,12 +330,7 @@ class Console:
                              "entries": [e.to_dict() for e in entries]})
 
     def api_entry(self, request: Request) -> Response:
-        try:
-            entry_id = int(request.path_params["entry_id"])
-        except ValueError:
-            entry_id = -1
-        with self.open() as log:
-            entry = log.get(entry_id) if entry_id > 0 else None
+        entry = self._entry(request)
         if entry is None:
             return JSONResponse({"error": f"The log has no entry {request.path_params['entry_id']}."}, status_code=404)
         info = _explain(entry)
