@@ -46,7 +46,12 @@ def _module_patterns() -> list[tuple[str, Any]]:
     for info in pkgutil.walk_packages(bouncekit.__path__, "bouncekit."):
         if info.name in ("bouncekit.dask", "bouncekit.__main__"):
             continue  # dask: imports dask, no patterns of its own; __main__ runs the CLI
-        module = importlib.import_module(info.name)
+        try:
+            module = importlib.import_module(info.name)
+        except ModuleNotFoundError as exc:  # an optional extra (the web console's starlette) not installed
+            if (exc.name or "").split(".")[0] == "bouncekit":
+                raise
+            continue
         for attr, value in vars(module).items():
             add(f"{info.name}.{attr}", value)
     return sorted(found.values(), key=lambda item: item[0])

@@ -4,6 +4,8 @@
     bouncekit explain MESSAGE... [--rules FILE]... [--no-plugins] [--color auto|always|never]
     bouncekit rules check FILE... [--no-plugins]
     bouncekit rules list [--rules FILE]... [--no-plugins] [--format table|jsonl]
+    bouncekit log ... | suppression ... | codes ...     (bouncekit/log/_cli.py)
+    bouncekit serve --db PATH [--host 127.0.0.1] [--port 8025] [--token T]   (bouncekit/web/_cli.py)
 
 Exit status of ``classify``: 0 when every message was read and classified (some may be "not a
 bounce", some files may be no mail at all: error lines, not failures); 1 when the run completed
@@ -34,6 +36,7 @@ from . import __version__, load_rules, parse
 from .batch import COLUMNS, Record, classify_paths
 from .limits import Limits
 from .log import _cli as _log_cli
+from .web import _cli as _web_cli
 from .rules import RuleError, RuleSet, source_label
 from .sources import NOT_MAIL, SourceError, iter_paths
 from .summary import Summary
@@ -89,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rule_options(listing)
     listing.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     _log_cli.add_parsers(sub)  # log, suppression, codes
+    _web_cli.add_parsers(sub)  # serve
     return parser
 
 
@@ -367,6 +371,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             return runner(args, out, err)
         except BrokenPipeError:  # `bouncekit classify ... | head`
             return EXIT_OK
+    if args.command in _web_cli.COMMANDS:
+        return _web_cli.run(args, out, err)
     if args.command in _log_cli.COMMANDS:
         try:
             return _log_cli.run(args, out, err)
