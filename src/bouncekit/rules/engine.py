@@ -236,6 +236,110 @@ def required_literal(compiled: Any) -> tuple[str, bool] | None:
     return (best.casefold() if fold else best), fold
 
 
+try:  # the stdlib's regular expression parser (3.11+: re._parser; 3.10: sre_parse)
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+_QUANTIFIER_BRACE = regex.compile(r"\{\d*,?\d*\}")
+
+
+def required_pieces(compiled: Any) -> tuple[str, ...] | None:
+    """Lower-case ASCII pieces of text one of which every match of ``compiled`` contains, or None.
+
+    A sound prefilter for a pattern searched in an ASCII text: when no piece is a substring of the
+    lower-cased text, the pattern cannot match it, whatever its flags (lower-casing both sides only
+    widens what counts as present). Read from the pattern's syntax tree (the stdlib parser): a
+    sequence needs each of its mandatory items, an alternation one piece of each branch, a repeat
+    with a minimum of at least one what its body needs; classes, ``.``, optional items, anchors and
+    lookarounds need nothing. None (always search) when the tree cannot be read safely: a pattern
+    the stdlib cannot parse (``regex``-only syntax), version 1 or full case folding, a brace that is
+    not a plain quantifier, or a branch that needs no literal text. An empty tuple: the pattern
+    cannot match an ASCII text at all (every branch needs a non-ASCII letter).
+    """
+    if compiled.flags & (regex.VERSION1 | regex.FULLCASE):
+        return None
+    pattern: str = compiled.pattern
+    at = pattern.find("{")
+    while at >= 0:
+        if not _QUANTIFIER_BRACE.match(pattern, at):
+            return None
+        at = pattern.find("{", at + 1)
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = _sre_parse.parse(pattern, regex.VERBOSE if compiled.flags & regex.VERBOSE else 0)
+    except Exception:  # regex-only syntax: no shortcut
+        return None
+    pieces = _needed(list(tree))
+    if pieces is None:
+        return None
+    return tuple(sorted(pieces, key=lambda p: (-len(p), p)))
+
+
+def _ascii_reachable(ch: str) -> bool:
+    """True when a non-ASCII pattern character might match an ASCII one ignoring case (K, ſ, İ...)."""
+    return any(c.isascii() for c in ch.lower() + ch.upper() + ch.casefold() + ch.title())
+
+
+def _needed(items: list[Any]) -> frozenset[str] | None:
+    """The best set of pieces one of which every match of the sequence ``items`` contains.
+
+    The empty set: the sequence cannot match an ASCII text at all (it needs a non-ASCII letter).
+    None: nothing is known.
+    """
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run.clear()
+
+    P = _sre_parse
+    for op, value in items:
+        if op is P.LITERAL:
+            if value < 128:
+                run.append(chr(value).lower())
+                continue
+            if not _ascii_reachable(chr(value)):
+                return frozenset()  # no ASCII text holds this character
+            close()
+            continue
+        close()
+        inner: frozenset[str] | None = None
+        if op is P.SUBPATTERN:
+            inner = _needed(list(value[-1]))
+        elif op is getattr(P, "ATOMIC_GROUP", None):
+            inner = _needed(list(value))
+        elif op is P.BRANCH:
+            union: set[str] | None = set()
+            for branch in value[1]:
+                got = _needed(list(branch))
+                if got is None:
+                    union = None  # a branch that needs nothing known: the alternation neither
+                    break
+                union |= got
+            inner = frozenset(union) if union is not None else None
+        elif op in (P.MAX_REPEAT, P.MIN_REPEAT, getattr(P, "POSSESSIVE_REPEAT", None)) and value[0] >= 1:
+            inner = _needed(list(value[2]))
+        if inner is not None:
+            if not inner:
+                return inner
+            candidates.append(inner)
+    close()
+    if not candidates:
+        return None
+    # the most selective candidate: its shortest piece longest, then the fewest pieces
+    return max(candidates, key=_selectivity)
+
+
+def _selectivity(pieces: frozenset[str]) -> tuple[int, int]:
+    return min(len(p) for p in pieces), -len(pieces)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One row of a rule table: conditions (all must hold) and an outcome.
@@ -597,9 +701,13 @@ class RuleSet:
         self._ids: dict[str, Rule] = ids
         # The matching plan: per rule, the cheapest tests that can rule it out without a call
         # (its required literal, the status classes it accepts), checked inline by match().
-        self._plan: tuple[tuple[Rule, str | None, bool, frozenset[str] | None], ...] = tuple(
+        # Rules of trusted tables (no time limit) also get the pieces of text one of which their
+        # diagnostic pattern needs (see required_pieces); a user pattern is always run, so that a
+        # pattern that runs out of time says so whatever the text.
+        self._plan: tuple[tuple[Rule, str | None, bool, frozenset[str] | None, tuple[str, ...] | None], ...] = tuple(
             (rule, rule._literal, rule._literal_fold,
-             None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status))
+             None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status),
+             _pieces_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None)
             for rule in self._rules
         )
         if isinstance(disable, dict):
@@ -764,12 +872,20 @@ class RuleSet:
         """
         diagnostic = evidence.diagnostic or ""
         folded = diagnostic.casefold()
+        # the pieces are lower-case ASCII: they prove a pattern absent only from an ASCII text
+        lower = diagnostic.lower() if diagnostic.isascii() else None
         status_class = evidence.status[0] if evidence.status else ""
-        for rule, literal, fold, classes in self._plan:
+        for rule, literal, fold, classes, pieces in self._plan:
             if classes is not None and status_class not in classes:
                 continue
             if literal is not None and literal not in (folded if fold else diagnostic):
                 continue
+            if pieces is not None and lower is not None:
+                for piece in pieces:
+                    if piece in lower:
+                        break
+                else:
+                    continue
             if rule._matches(evidence, format, diagnostic, folded):
                 return rule
         return None
@@ -800,6 +916,12 @@ class RuleSet:
                 matched = rule
                 break
         return Trace(tuple(tried), matched, self._decision(matched, evidence))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pieces_of(compiled: Any) -> tuple[str, ...] | None:
+    """:func:`required_pieces`, once per pattern (tables are rebuilt by layering)."""
+    return required_pieces(compiled)
 
 
 @functools.cache
