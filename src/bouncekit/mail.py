@@ -131,7 +131,7 @@ def part_text(part: Message) -> str:
             if isinstance(sub, Message):
                 # as_bytes() gives back the 8-bit bytes as received (RFC 6533 fields are raw UTF-8)
                 try:
-                    chunks.append(decode_bytes(sub.as_bytes(), None))
+                    chunks.append(decode_bytes(_field_block_bytes(sub) or sub.as_bytes(), None))
                 except Exception:  # a sub-part the generator cannot render: its sanitised fields
                     chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
         return "\n".join(chunks)
@@ -139,6 +139,44 @@ def part_text(part: Message) -> str:
     if raw is None:
         return payload if isinstance(payload, str) else ""
     return decode_bytes(raw, part.get_content_charset())
+
+
+def _field_block_bytes(sub: Message) -> bytes | None:
+    """``sub.as_bytes()`` for a block of fields that the generator would write back unchanged; else None.
+
+    The stdlib generator re-folds header values longer than the line limit and may rewrite bodies
+    with a declared type; a block of short printable ASCII fields (or fields holding raw 8-bit
+    bytes, which it writes as they are) and a plain body comes out as ``name: value`` lines, a blank
+    line and the body. That case is built directly; everything else is left to ``as_bytes``.
+    """
+    if sub.policy is not email.policy.compat32 or sub.get_default_type() != "text/plain":
+        return None
+    out = []
+    for name, value in sub._headers:
+        if not isinstance(value, str) or not isinstance(name, str) or name.lower() == "content-type":
+            return None
+        if value.isascii():
+            # a printable one-line value that fits the line limit, and no single trailing space
+            # (the folder drops that one)
+            if len(name) + 2 + len(value) > 78 or not value.isprintable() or value.endswith(" "):
+                return None
+        else:
+            try:
+                value.encode("utf-8")
+                return None  # non-ASCII text (not raw bytes): the generator encodes it
+            except UnicodeEncodeError:
+                pass  # raw 8-bit bytes (surrogate escapes): written as they are
+        out.append(f"{name}: {value}\n")
+    out.append("\n")
+    body = sub._payload
+    if body is not None:
+        if not isinstance(body, str) or "\r" in body:
+            return None
+        out.append(body)
+    try:
+        return "".join(out).encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return None
 
 
 def parse_field_blocks(text: str) -> list[dict[str, str]]:
@@ -184,6 +222,7 @@ class Mail:
 
     def __init__(self, msg: Message) -> None:
         self.msg = msg
+        self._decoded: dict[str, str] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Mail:
@@ -195,14 +234,30 @@ class Mail:
             data = data.split(b"\n", 1)[1] if b"\n" in data else b""
         return cls(email.message_from_bytes(data, policy=email.policy.compat32))
 
+    @cached_property
+    def _raw_index(self) -> dict[str, list[str]]:
+        """Raw header values by lower-cased name, in order (what :func:`raw_headers` gives, indexed)."""
+        index: dict[str, list[str]] = {}
+        for k, v in self.msg.raw_items():
+            index.setdefault(k.lower(), []).append(v if isinstance(v, str) else str(v))
+        return index
+
     def header(self, name: str) -> str:
         """The first value of a header, decoded and unfolded; "" when absent."""
-        values = raw_headers(self.msg, name)
-        return decode_header(values[0]) if values else ""
+        cache = self._decoded
+        value = cache.get(name)
+        if value is None:
+            values = self._raw_index.get(name.lower())
+            value = cache[name] = decode_header(values[0]) if values else ""
+        return value
 
     def headers(self, name: str) -> list[str]:
         """All values of a header, decoded."""
-        return [decode_header(v) for v in raw_headers(self.msg, name)]
+        return [decode_header(v) for v in self._raw_index.get(name.lower(), ())]
+
+    def has_header(self, name: str) -> bool:
+        """True when the message has the header (``msg.get(name) is not None``)."""
+        return name.lower() in self._raw_index
 
     @cached_property
     def subject(self) -> str:
@@ -237,11 +292,16 @@ class Mail:
         return out
 
     @cached_property
+    def typed_parts(self) -> list[tuple[Message, str]]:
+        """:attr:`parts`, each with its :func:`content_type`."""
+        return [(p, content_type(p)) for p in self.parts]
+
+    @cached_property
     def text_parts(self) -> list[str]:
         """Decoded text/plain (or text/html stripped, when no plain text) parts of the report itself."""
-        plain = [part_text(p) for p in self.parts if content_type(p) == "text/plain"]
+        plain = [part_text(p) for p, ctype in self.typed_parts if ctype == "text/plain"]
         if not plain:
-            html = [part_text(p) for p in self.parts if content_type(p) == "text/html"]
+            html = [part_text(p) for p, ctype in self.typed_parts if ctype == "text/html"]
             plain = [_strip_html(h) for h in html]
         if not plain and not self.msg.is_multipart():
             plain = [part_text(self.msg)]
@@ -269,8 +329,7 @@ class Mail:
         The first block is the per-message one when it has no recipient field.
         """
         blocks: list[dict[str, str]] = []
-        for part in self.parts:
-            ctype = content_type(part)
+        for part, ctype in self.typed_parts:
             if ctype in ("message/delivery-status", "message/global-delivery-status",
                          "text/delivery-status", "message/feedback-report"):
                 if ctype == "message/feedback-report":
@@ -278,7 +337,7 @@ class Mail:
                 blocks += parse_field_blocks(part_text(part))
         unsplit = isinstance(self.msg.get_payload(), str)
         texts = [] if blocks else [part_text(self.msg)] if unsplit else [
-            part_text(p) for p in self.parts if content_type(p) == "text/plain"]
+            part_text(p) for p, ctype in self.typed_parts if ctype == "text/plain"]
         for text in texts:
             # MIME parts sent without the MIME headers (or with boundaries) the parser cannot see
             # (seen from Sendmail and others): read the delivery-status fields out of the text.
@@ -295,8 +354,8 @@ class Mail:
     @cached_property
     def feedback_fields(self) -> dict[str, str] | None:
         """The fields of an RFC 5965 message/feedback-report part, when there is one."""
-        for part in self.parts:
-            if content_type(part) == "message/feedback-report":
+        for part, ctype in self.typed_parts:
+            if ctype == "message/feedback-report":
                 merged: dict[str, str] = {}
                 for block in parse_field_blocks(part_text(part)):
                     for k, v in block.items():
@@ -307,8 +366,7 @@ class Mail:
     @cached_property
     def original(self) -> Message | None:
         """The returned message (or its headers), where the bounce includes it."""
-        for part in self.parts:
-            ctype = content_type(part)
+        for part, ctype in self.typed_parts:
             if ctype in ("message/rfc822", "message/global"):
                 payload = part.get_payload()
                 if isinstance(payload, list) and payload and isinstance(payload[0], Message):
