@@ -73,3 +73,96 @@ def test_header_index_matches_raw_headers() -> None:
         for key in {k for k in mail.msg.keys()} | {"X-Missing", "SUBJECT", "from"}:
             assert mail._raw_index.get(key.lower(), []) == raw_headers(mail.msg, key), (name, key)
             assert mail.has_header(key) == (mail.msg.get(key) is not None)
+
+
+def _tree(msg: Message) -> object:
+    payload = msg._payload
+    return (type(msg).__name__, list(msg._headers), msg._unixfrom, msg._charset, msg.preamble, msg.epilogue,
+            [type(d).__name__ for d in msg.defects], msg.get_default_type(),
+            [_tree(p) for p in payload] if isinstance(payload, list) else payload)
+
+
+def _stdlib(text: str) -> Message:
+    import email.parser
+
+    return email.parser.Parser(policy=email.policy.compat32).parsestr(text)
+
+
+def test_fast_mime_parser_builds_the_stdlib_tree() -> None:
+    from bouncekit._mime import parse_fast
+
+    fast = 0
+    for name, data in MESSAGES:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if data.startswith(b"From "):
+            data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+        text = data.decode("ascii", "surrogateescape")
+        got = parse_fast(text)
+        if got is not None:
+            fast += 1
+            assert _tree(got) == _tree(_stdlib(text)), name
+    assert fast > len(MESSAGES) * 0.8
+
+
+@pytest.mark.parametrize("text", [
+    "", "\n", "Subject: x", "Subject: x\n", "Subject: x\n\nbody", "Subject: x\n\nbody\n\n",
+    "Subject:\n continued\n\t more \n\nb", " lead: x\n\nb", ":x\n\nb", "From x\n\nb", "Bad line\n\nb",
+    "Content-Type: multipart/mixed; boundary=b\n\npre\n--b\n\none\n--b\nContent-Type: text/plain\n\ntwo\n\n--b--\nepi\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b--",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b \t\n\none\n--bx\n--b-- \nepi",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\nx\n--c--\n\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\nx\n--c--\ntail\n--b--\n",
+    "Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: x\n\n"
+    "Final-Recipient: a\nStatus: 5.0.0\n\n\n--b\nContent-Type: message/rfc822\n\nSubject: o\n\nbody\n--b--\n",
+    "Content-Type: message/delivery-status\n\nA: 1\n\n\n\nB: 2\njunk\n",
+    "Content-Type: message/delivery-status\n\n",
+    "Content-Type: message/delivery-status\n\nA: 1\n\n\n\nB: 2\n",
+    "Content-Type: message/delivery-status\n\nA: 1\n B\n\nB: 2",
+    "Content-Type: message/rfc822\n\n",
+    "Content-Type: message/rfc822\n\n\nbody only\n",
+    "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: base64\n\n--b\n\nx\n--b--\n",
+    "Content-Type: multipart/digest; boundary=b\n\n--b\n\nSubject: x\n\ny\n--b--\n",
+    "Content-Type: multipart/mixed\n\n--b\n\nx\n--b--\n",
+    "Subject: a\x0bb\n\nx",
+])
+def test_fast_mime_parser_edge_cases(text: str) -> None:
+    from bouncekit._mime import parse_fast
+
+    got = parse_fast(text)
+    if got is not None:
+        assert _tree(got) == _tree(_stdlib(text))
+
+
+def test_fast_mime_parser_on_mangled_messages() -> None:
+    """Corpus messages with lines dropped, doubled or blanked: the fast tree is the stdlib's or None."""
+    import random
+
+    from bouncekit._mime import parse_fast
+
+    rng = random.Random(66)
+    for _ in range(1500):
+        name, data = rng.choice(MESSAGES)
+        lines = data.replace(b"\r\n", b"\n").decode("ascii", "surrogateescape").split("\n")
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(lines))
+            action = rng.randrange(4)
+            if action == 0:
+                del lines[i]
+            elif action == 1:
+                lines.insert(i, lines[i])
+            elif action == 2:
+                lines[i] = ""
+            else:
+                lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
+            if not lines:
+                lines = [""]
+        text = "\n".join(lines)
+        if text.startswith("From "):
+            continue
+        got = parse_fast(text)
+        if got is not None:
+            assert _tree(got) == _tree(_stdlib(text)), name

@@ -15,6 +15,8 @@ import re
 from email.message import Message
 from functools import cached_property
 
+from ._mime import parse_fast
+
 # Where the human-readable part of a non-MIME bounce stops and the returned message begins.
 _ORIGINAL_MARKERS = re.compile(
     r"""(?imx)^[ \t>]*(?:
@@ -142,41 +144,48 @@ def part_text(part: Message) -> str:
 
 
 def _field_block_bytes(sub: Message) -> bytes | None:
-    """``sub.as_bytes()`` for a block of fields that the generator would write back unchanged; else None.
+    """``sub.as_bytes()`` of a block of delivery-status fields, written without the generator; or None.
 
-    The stdlib generator re-folds header values longer than the line limit and may rewrite bodies
-    with a declared type; a block of short printable ASCII fields (or fields holding raw 8-bit
-    bytes, which it writes as they are) and a plain body comes out as ``name: value`` lines, a blank
-    line and the body. That case is built directly; everything else is left to ``as_bytes``.
+    The stdlib generator writes each field through the policy's folder and then the body. A short
+    printable ASCII value (or one holding raw 8-bit bytes) comes out of the folder as it is, so
+    that line is written directly; other fields still go through the folder. A block with its own
+    Content-Type (whose body the generator might rewrite) is left to ``as_bytes`` (None).
     """
-    if sub.policy is not email.policy.compat32 or sub.get_default_type() != "text/plain":
+    policy = sub.policy
+    if policy is not email.policy.compat32 or sub.get_default_type() != "text/plain":
         return None
     out = []
     for name, value in sub._headers:
-        if not isinstance(value, str) or not isinstance(name, str) or name.lower() == "content-type":
+        if not isinstance(name, str) or name.lower() == "content-type":
             return None
-        if value.isascii():
-            # a printable one-line value that fits the line limit, and no single trailing space
-            # (the folder drops that one)
-            if len(name) + 2 + len(value) > 78 or not value.isprintable() or value.endswith(" "):
-                return None
-        else:
-            try:
-                value.encode("utf-8")
-                return None  # non-ASCII text (not raw bytes): the generator encodes it
-            except UnicodeEncodeError:
-                pass  # raw 8-bit bytes (surrogate escapes): written as they are
-        out.append(f"{name}: {value}\n")
-    out.append("\n")
+        if isinstance(value, str):
+            if value.isascii():
+                # a printable one-line value that fits the line limit, and no single trailing
+                # space (the folder drops that one)
+                fast = len(name) + 2 + len(value) <= 78 and value.isprintable() and not value.endswith(" ")
+            else:
+                try:
+                    value.encode("utf-8")
+                    fast = False  # non-ASCII text (not raw bytes): the folder encodes it
+                except UnicodeEncodeError:
+                    fast = True  # raw 8-bit bytes (surrogate escapes): written as they are
+            if fast:
+                try:
+                    out.append(f"{name}: {value}\n".encode("ascii", "surrogateescape"))
+                    continue
+                except UnicodeEncodeError:
+                    return None
+        out.append(policy.fold_binary(name, value))
+    out.append(b"\n")
     body = sub._payload
     if body is not None:
         if not isinstance(body, str) or "\r" in body:
             return None
-        out.append(body)
-    try:
-        return "".join(out).encode("ascii", "surrogateescape")
-    except UnicodeEncodeError:
-        return None
+        try:
+            out.append(body.encode("ascii", "surrogateescape"))
+        except UnicodeEncodeError:
+            return None
+    return b"".join(out)
 
 
 def parse_field_blocks(text: str) -> list[dict[str, str]]:
@@ -232,7 +241,12 @@ class Mail:
         # An mbox "From " separator line is not a header.
         if data.startswith(b"From "):
             data = data.split(b"\n", 1)[1] if b"\n" in data else b""
-        return cls(email.message_from_bytes(data, policy=email.policy.compat32))
+        # The same tree the stdlib parser builds, several times faster, for well-formed messages;
+        # the stdlib parser for the rest (see bouncekit._mime).
+        msg = parse_fast(data.decode("ascii", "surrogateescape"))
+        if msg is None:
+            msg = email.message_from_bytes(data, policy=email.policy.compat32)
+        return cls(msg)
 
     @cached_property
     def _raw_index(self) -> dict[str, list[str]]:
