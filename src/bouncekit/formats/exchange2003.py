@@ -43,7 +43,7 @@ class Exchange2003:
     name = "exchange2003"
 
     def matches(self, mail: Mail) -> bool:
-        if mail.msg.get("X-MS-Embedded-Report") is not None:
+        if mail.has_header("X-MS-Embedded-Report"):
             return True
         mailer = mail.header("X-Mailer") + " " + mail.header("X-MimeOLE")
         if "Internet Mail Service" in mailer or "Produced By Microsoft Exchange" in mailer:
