@@ -166,3 +166,20 @@ def test_fast_mime_parser_on_mangled_messages() -> None:
         got = parse_fast(text)
         if got is not None:
             assert _tree(got) == _tree(_stdlib(text)), name
+
+
+def test_plain_address_shortcut_is_parseaddr() -> None:
+    import email.utils
+    import random
+    import sys
+
+    import bouncekit.parse  # noqa: F401
+
+    address_of = sys.modules["bouncekit.parse"]._address_of
+    rng = random.Random(5)
+    alphabet = "ab.+-_@<> \"(),;:1[]\\"
+    values = ["a@b", "<a@b>", "<a@b", "a@b>", "a.b@c.d", "a..b@c", ".a@b", "a@b.", "a@-b", "x+y@z-1.example",
+              "Name <a@b>", "<a@b> x", "a@b@c", "<<a@b>>", "a_b@c_d"]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+    for value in values:
+        assert address_of(value) == email.utils.parseaddr(value)[1], value

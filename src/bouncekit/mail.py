@@ -295,7 +295,7 @@ class Mail:
             out.append(part)
             if depth > 20 or len(out) > 500:
                 return
-            if part.get_content_maintype() == "multipart":
+            if part.get_content_type().split("/")[0] == "multipart":  # get_content_maintype()
                 payload = part.get_payload()
                 if isinstance(payload, list):
                     for sub in payload:
@@ -386,7 +386,7 @@ class Mail:
                 if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                     return payload[0]
             if ctype in ("text/rfc822-headers", "text/global-headers"):
-                return email.message_from_string(part_text(part).lstrip(), policy=email.policy.compat32)
+                return _message_from_string(part_text(part).lstrip())
         # Non-MIME bounces: the headers that follow the "original message" marker.
         text = self.text_parts[0] if self.text_parts else ""
         m = _ORIGINAL_MARKERS.search(text)
@@ -397,7 +397,7 @@ class Mail:
             for i, line in enumerate(lines[:10]):
                 if _HEADER_LINE.match(line.lstrip("> ")):
                     block = "\n".join(ln[2:] if ln.startswith("> ") else ln for ln in lines[i:])
-                    return email.message_from_string(block, policy=email.policy.compat32)
+                    return _message_from_string(block)
         return None
 
     def original_header(self, name: str) -> str | None:
@@ -407,6 +407,12 @@ class Mail:
             return None
         values = raw_headers(orig, name)
         return decode_header(values[0]) if values else None
+
+
+def _message_from_string(text: str) -> Message:
+    """``email.message_from_string(text, policy=compat32)``, through the fast loader where it can."""
+    msg = parse_fast(text)
+    return msg if msg is not None else email.message_from_string(text, policy=email.policy.compat32)
 
 
 def _strip_html(html: str) -> str:

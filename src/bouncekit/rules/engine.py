@@ -679,7 +679,7 @@ class RuleSet:
     layered over another. Rule sets are immutable and safe to share between threads.
     """
 
-    __slots__ = ("_rules", "_ids", "_disabled", "_plan")
+    __slots__ = ("_rules", "_ids", "_disabled", "_plan", "_plans")
 
     def __init__(self, rules: Iterable[Rule] = (), *, disable: Iterable[str] | dict[str, str] = ()) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
@@ -710,6 +710,10 @@ class RuleSet:
              _pieces_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None)
             for rule in self._rules
         )
+        # ... and the plan cut down, once, for each status class an evidence may have
+        self._plans: dict[str, tuple[Any, ...]] = {
+            c: tuple(entry for entry in self._plan if entry[3] is None or c in entry[3]) for c in ("", "2", "4", "5")
+        }
         if isinstance(disable, dict):
             self._disabled: dict[str, str] = dict(disable)
         else:
@@ -875,9 +879,10 @@ class RuleSet:
         # the pieces are lower-case ASCII: they prove a pattern absent only from an ASCII text
         lower = diagnostic.lower() if diagnostic.isascii() else None
         status_class = evidence.status[0] if evidence.status else ""
-        for rule, literal, fold, classes, pieces in self._plan:
-            if classes is not None and status_class not in classes:
-                continue
+        plan = self._plans.get(status_class)
+        if plan is None:
+            plan = tuple(entry for entry in self._plan if entry[3] is None or status_class in entry[3])
+        for rule, literal, fold, _classes, pieces in plan:
             if literal is not None and literal not in (folded if fold else diagnostic):
                 continue
             if pieces is not None and lower is not None:
