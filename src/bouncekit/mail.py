@@ -400,12 +400,23 @@ class Mail:
                     return _message_from_string(block)
         return None
 
-    def original_header(self, name: str) -> str | None:
-        """A header of the returned message, decoded, or None."""
+    @cached_property
+    def _original_index(self) -> dict[str, list[str]] | None:
+        """The returned message's raw header values by lower-cased name (None: no returned message)."""
         orig = self.original
         if orig is None:
             return None
-        values = raw_headers(orig, name)
+        index: dict[str, list[str]] = {}
+        for k, v in orig.raw_items():
+            index.setdefault(k.lower(), []).append(v if isinstance(v, str) else str(v))
+        return index
+
+    def original_header(self, name: str) -> str | None:
+        """A header of the returned message, decoded, or None."""
+        index = self._original_index
+        if index is None:
+            return None
+        values = index.get(name.lower())
         return decode_header(values[0]) if values else None
 
 
