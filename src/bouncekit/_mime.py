@@ -27,8 +27,9 @@ from email.message import Message
 __all__ = ["parse_fast"]
 
 _POLICY = email.policy.compat32
-# A header line: a name of printable ASCII other than ':' (at least one character), then ':'.
-_HEADER_NAME = re.compile(r"[\041-\071\073-\176]+:")
+# A header field: a name of printable ASCII other than ':' (not an envelope "From " line), ':',
+# the rest of the line and the continuation lines (those beginning with a blank), and a line end.
+_FIELD = re.compile(r"(?!From )([\041-\071\073-\176]+):([^\n]*(?:\n[ \t][^\n]*)*)\n?")
 # Characters that the stdlib's line splitting may treat as line ends besides LF (CR is checked apart).
 _ODD_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 # What may follow "--boundary" on a boundary line: an optional "--" (the closing one) and blanks.
@@ -55,40 +56,25 @@ def _headers(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int,
 
     The blank line is eaten; a line that cannot be a header line ends the header block without it
     (and starts the body), as in the stdlib parser, which notes the missing blank line as a defect.
+    A field's value is the rest of its first line without leading blanks, and its continuation
+    lines, without the final line end (``compat32``'s ``header_source_parse``).
     """
     fields: list[tuple[str, str]] = []
-    lines: list[str] = []
-    missing = False
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        stop = end if nl < 0 else nl + 1
-        line = text[pos:stop]
-        if line == "\n":
-            pos = stop
-            break
-        if line[0] in " \t":
-            if not lines:
-                raise _GiveUp  # a continuation line first: a defect
-            lines.append(line)
-        elif _HEADER_NAME.match(line) is not None and not line.startswith("From "):
-            if lines:
-                fields.append(_field(lines))
-            lines = [line]
-        elif line.startswith(("From ", ":")):
-            raise _GiveUp  # an envelope line or a field without a name: defects of their own
-        else:
-            missing = True  # the body begins without a blank line
-            break
-        pos = stop
-    if lines:
-        fields.append(_field(lines))
-    return fields, pos, missing
-
-
-def _field(lines: list[str]) -> tuple[str, str]:
-    name, _, first = lines[0].partition(":")
-    value = first.lstrip(" \t") + "".join(lines[1:])
-    return name, value.rstrip("\r\n")
+    match = _FIELD.match
+    m = match(text, pos, end)
+    while m is not None:
+        fields.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
+        pos = m.end()
+        m = match(text, pos, end)
+    if pos >= end:
+        return fields, pos, False
+    ch = text[pos]
+    if ch == "\n":
+        return fields, pos + 1, False
+    if ch in " \t" or text.startswith(("From ", ":"), pos):
+        # a continuation line first, an envelope line, a field without a name: defects of their own
+        raise _GiveUp
+    return fields, pos, True  # the body begins without a blank line
 
 
 def _new(fields: list[tuple[str, str]]) -> Message:
