@@ -232,6 +232,7 @@ class Mail:
     def __init__(self, msg: Message) -> None:
         self.msg = msg
         self._decoded: dict[str, str] = {}
+        self._decoded_all: dict[str, list[str]] = {}
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Mail:
@@ -266,8 +267,12 @@ class Mail:
         return value
 
     def headers(self, name: str) -> list[str]:
-        """All values of a header, decoded."""
-        return [decode_header(v) for v in self._raw_index.get(name.lower(), ())]
+        """All values of a header, decoded (a new list)."""
+        key = name.lower()
+        values = self._decoded_all.get(key)
+        if values is None:
+            values = self._decoded_all[key] = [decode_header(v) for v in self._raw_index.get(key, ())]
+        return list(values)
 
     def has_header(self, name: str) -> bool:
         """True when the message has the header (``msg.get(name) is not None``)."""
@@ -407,7 +412,7 @@ class Mail:
         if orig is None:
             return None
         index: dict[str, list[str]] = {}
-        for k, v in orig.raw_items():
+        for k, v in orig._headers:  # raw_items(), without the copy
             index.setdefault(k.lower(), []).append(v if isinstance(v, str) else str(v))
         return index
 
