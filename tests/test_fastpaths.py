@@ -183,3 +183,28 @@ def test_plain_address_shortcut_is_parseaddr() -> None:
     values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(20000)]
     for value in values:
         assert address_of(value) == email.utils.parseaddr(value)[1], value
+
+
+def test_ascii_field_blocks_are_part_text() -> None:
+    """The direct text of simple delivery-status parts is what the generator path gives."""
+    from bouncekit import mail as mail_module
+
+    checked = 0
+    for name, data in MESSAGES:
+        mail = Mail.from_bytes(data)
+        for part in mail.parts:
+            payload = part.get_payload()
+            if not isinstance(payload, list) or part.get_content_maintype() == "multipart":
+                continue
+            direct = mail_module._ascii_field_blocks(payload)
+            if direct is None:
+                continue
+            chunks = []
+            for sub in payload:
+                try:
+                    chunks.append(mail_module.decode_bytes(sub.as_bytes(), None))
+                except Exception:
+                    chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
+            assert direct == "\n".join(chunks), name
+            checked += 1
+    assert checked > 100

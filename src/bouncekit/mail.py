@@ -128,6 +128,9 @@ def part_text(part: Message) -> str:
     payload = part.get_payload()
     if isinstance(payload, list):
         # message/delivery-status (a list of header blocks) or a nested message.
+        text = _ascii_field_blocks(payload)
+        if text is not None:
+            return text
         chunks = []
         for sub in payload:
             if isinstance(sub, Message):
@@ -141,6 +144,36 @@ def part_text(part: Message) -> str:
     if raw is None:
         return payload if isinstance(payload, str) else ""
     return decode_bytes(raw, part.get_content_charset())
+
+
+def _ascii_field_blocks(blocks: list) -> str | None:
+    """:func:`part_text` of a delivery-status part whose blocks are all short printable ASCII fields.
+
+    Those are what the parser read, written back unchanged by the generator (see
+    :func:`_field_block_bytes`), and ASCII bytes decode to themselves: the text is built directly.
+    None when any block is of another kind.
+    """
+    chunks = []
+    for sub in blocks:
+        if (not isinstance(sub, Message) or sub.policy is not email.policy.compat32
+                or sub.get_default_type() != "text/plain"):
+            return None
+        lines = []
+        for name, value in sub._headers:
+            if (not isinstance(name, str) or not isinstance(value, str) or not name.isascii() or not value.isascii()
+                    or len(name) + 2 + len(value) > 78 or not value.isprintable() or value.endswith(" ")
+                    or name.lower() == "content-type"):
+                return None
+            lines.append(f"{name}: {value}\n")
+        body = sub._payload
+        if body is None:
+            body = ""
+        elif not isinstance(body, str) or not body.isascii() or "\r" in body:
+            return None
+        lines.append("\n")
+        lines.append(body)
+        chunks.append("".join(lines))
+    return "\n".join(chunks)
 
 
 def _field_block_bytes(sub: Message) -> bytes | None:
