@@ -69,3 +69,33 @@ def test_prefilter_is_sound_on_the_builtin_table() -> None:
             lower = text.lower()
             if not any(p in lower for p in pieces):
                 assert rule._diagnostic_re.search(text) is None, (rule.id, text)
+
+
+def test_split_branches_search_like_the_whole_pattern() -> None:
+    """Searching the alternatives alone (only those whose pieces are present) says yes exactly when
+    the whole pattern does."""
+    from bouncekit.rules.engine import split_branches
+
+    texts = _texts()
+    for rule in RuleSet.builtin():
+        if rule._diagnostic_re is None:
+            continue
+        branches = split_branches(rule._diagnostic_re)
+        if branches is None:
+            continue
+        for text in texts:
+            lower = text.lower()
+            alone = any((pieces is None or any(p in lower for p in pieces)) and compiled.search(text) is not None
+                        for compiled, pieces in branches)
+            assert alone == (rule._diagnostic_re.search(text) is not None), (rule.id, text)
+
+
+@pytest.mark.parametrize(("pattern", "count"), [
+    (r"(?i)abc|def", 2), (r"(?ix) a\ b | [|(] c | \| d  # x|y", 3), (r"abc", None), (r"(a|b)c", None),
+    (r"(a)|\1b", None), (r"(?i)[]|]x|y", 2),
+])
+def test_split_branches_cuts(pattern: str, count: int | None) -> None:
+    from bouncekit.rules.engine import split_branches
+
+    got = split_branches(regex.compile(pattern))
+    assert (None if got is None else len(got)) == count

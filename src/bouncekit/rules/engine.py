@@ -279,6 +279,90 @@ def required_pieces(compiled: Any) -> tuple[str, ...] | None:
     return tuple(sorted(pieces, key=lambda p: (-len(p), p)))
 
 
+_BACKREFERENCE = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(")
+
+
+def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], ...] | None:
+    """The top-level alternatives of ``compiled``, each compiled alone with its prefilter pieces.
+
+    ``compiled`` matches somewhere in a text exactly when one of its top-level alternatives does,
+    so a yes/no search may try only the alternatives whose pieces the text holds (or that have
+    none). None when the pattern is not a top-level alternation that can be cut safely: it must
+    parse (stdlib parser), use no back-references (group numbers change when cut), and each piece
+    cut out of its text must parse to the very alternative the whole pattern has there.
+    """
+    pattern: str = compiled.pattern
+    if required_pieces(compiled) is None or _BACKREFERENCE.search(pattern):
+        return None
+    verbose = bool(compiled.flags & regex.VERBOSE)
+    texts = _top_level_alternatives(pattern, verbose)
+    if texts is None or len(texts) < 2:
+        return None
+    flags = regex.VERBOSE if verbose else 0
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = _sre_parse.parse(pattern, flags)
+            items = list(tree)
+            if len(items) != 1 or items[0][0] is not _sre_parse.BRANCH or len(items[0][1][1]) != len(texts):
+                return None
+            out = []
+            for text, branch in zip(texts, items[0][1][1]):
+                if repr(list(_sre_parse.parse(text, flags))) != repr(list(branch)):
+                    return None
+                alone = regex.compile(text, compiled.flags)
+                pieces = _needed(list(branch))
+                out.append((alone, None if pieces is None else tuple(sorted(pieces, key=lambda p: (-len(p), p)))))
+    except Exception:
+        return None
+    return tuple(out)
+
+
+def _top_level_alternatives(pattern: str, verbose: bool) -> list[str] | None:
+    """``pattern`` cut at its top-level ``|`` (escapes, classes, groups and verbose comments skipped)."""
+    out: list[str] = []
+    depth = 0
+    start = i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1
+            while i < n and pattern[i] != "]":
+                if pattern[i] == "[":
+                    return None  # a nested set (version 1 syntax): not cut
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+            continue
+        if verbose and ch == "#":
+            while i < n and pattern[i] != "\n":
+                i += 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    if depth != 0:
+        return None
+    out.append(pattern[start:])
+    return out
+
+
 def _ascii_reachable(ch: str) -> bool:
     """True when a non-ASCII pattern character might match an ASCII one ignoring case (K, ſ, İ...)."""
     return any(c.isascii() for c in ch.lower() + ch.upper() + ch.casefold() + ch.title())
@@ -491,6 +575,10 @@ class Rule:
 
     def _matches(self, evidence: Evidence, format: str | None, diagnostic: str, folded: str | None) -> bool:
         """:meth:`matches`, with the casefolded diagnostic shared by all rules of a table (or None)."""
+        return self._holds_but_text(evidence, format) and self._text_holds(evidence, diagnostic, folded)
+
+    def _holds_but_text(self, evidence: Evidence, format: str | None) -> bool:
+        """The conditions other than the patterns: action, hint, format, command and the codes."""
         if self.action and (evidence.action or "failed").lower() not in self.action:
             return False
         if self.hint and evidence.hint not in self.hint:
@@ -509,6 +597,10 @@ class Rule:
             if code is None or not (code in self._reply_exact
                                     or (self._reply_glob is not None and self._reply_glob.match(code))):
                 return False
+        return True
+
+    def _text_holds(self, evidence: Evidence, diagnostic: str, folded: str | None) -> bool:
+        """The pattern conditions: the required literal, then ``remote_mta`` and ``diagnostic``."""
         literal = self._literal
         if literal is not None:
             if self._literal_fold:
@@ -679,7 +771,7 @@ class RuleSet:
     layered over another. Rule sets are immutable and safe to share between threads.
     """
 
-    __slots__ = ("_rules", "_ids", "_disabled", "_plan", "_plans")
+    __slots__ = ("_rules", "_ids", "_disabled", "_plan", "_by_facts")
 
     def __init__(self, rules: Iterable[Rule] = (), *, disable: Iterable[str] | dict[str, str] = ()) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
@@ -704,16 +796,17 @@ class RuleSet:
         # Rules of trusted tables (no time limit) also get the pieces of text one of which their
         # diagnostic pattern needs (see required_pieces); a user pattern is always run, so that a
         # pattern that runs out of time says so whatever the text.
-        self._plan: tuple[tuple[Rule, str | None, bool, frozenset[str] | None, tuple[str, ...] | None], ...] = tuple(
+        self._plan: tuple[tuple[Any, ...], ...] = tuple(
             (rule, rule._literal, rule._literal_fold,
              None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status),
-             _pieces_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None)
+             _pieces_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None,
+             _branches_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None)
             for rule in self._rules
         )
-        # ... and the plan cut down, once, for each status class an evidence may have
-        self._plans: dict[str, tuple[Any, ...]] = {
-            c: tuple(entry for entry in self._plan if entry[3] is None or c in entry[3]) for c in ("", "2", "4", "5")
-        }
+        # The plan cut down for the facts of an evidence (codes, action, command, hint, format):
+        # the rules whose other conditions hold for them, up to the first rule without patterns
+        # (which then decides). Filled as evidences come; see match().
+        self._by_facts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         if isinstance(disable, dict):
             self._disabled: dict[str, str] = dict(disable)
         else:
@@ -874,26 +967,59 @@ class RuleSet:
 
         Raises :class:`RuleTimeout` when a user pattern runs out of time.
         """
+        facts = (evidence.status, evidence.reply_code, evidence.action, evidence.command, evidence.hint, format)
+        plan = self._by_facts.get(facts)
+        if plan is None:
+            plan = self._plan_for(evidence, format)
+            if len(self._by_facts) >= 4096:
+                self._by_facts.clear()
+            self._by_facts[facts] = plan
         diagnostic = evidence.diagnostic or ""
-        folded = diagnostic.casefold()
+        folded: str | None = None
         # the pieces are lower-case ASCII: they prove a pattern absent only from an ASCII text
         lower = diagnostic.lower() if diagnostic.isascii() else None
-        status_class = evidence.status[0] if evidence.status else ""
-        plan = self._plans.get(status_class)
-        if plan is None:
-            plan = tuple(entry for entry in self._plan if entry[3] is None or status_class in entry[3])
-        for rule, literal, fold, _classes, pieces in plan:
-            if literal is not None and literal not in (folded if fold else diagnostic):
-                continue
-            if pieces is not None and lower is not None:
-                for piece in pieces:
-                    if piece in lower:
-                        break
-                else:
+        holds = lower.__contains__ if lower is not None else None
+        for rule, literal, fold, patterns, pieces, branches in plan:
+            if not patterns:
+                return rule  # its other conditions hold: nothing left to test
+            if literal is not None:
+                if fold:
+                    if folded is None:
+                        folded = diagnostic.casefold()
+                    if literal not in folded:
+                        continue
+                elif literal not in diagnostic:
                     continue
-            if rule._matches(evidence, format, diagnostic, folded):
+            if pieces is not None and lower is not None:
+                if not any(map(holds, pieces)):
+                    continue
+                if branches is not None:
+                    # yes or no is all that counts: try only the alternatives the text may hold
+                    if rule._remote_re is not None and (
+                            not evidence.remote_mta
+                            or rule._search(rule._remote_re, evidence.remote_mta, "remote_mta") is None):
+                        continue
+                    for alone, alone_pieces in branches:
+                        if alone_pieces is not None and not any(map(holds, alone_pieces)):
+                            continue
+                        if alone.search(diagnostic) is not None:
+                            return rule
+                    continue
+            if rule._text_holds(evidence, diagnostic, folded):
                 return rule
         return None
+
+    def _plan_for(self, evidence: Evidence, format: str | None) -> tuple[Any, ...]:
+        """The rules (with their shortcuts) whose conditions other than patterns hold for ``evidence``."""
+        out = []
+        for rule, literal, fold, _classes, pieces, branches in self._plan:
+            if not rule._holds_but_text(evidence, format):
+                continue
+            patterns = rule._diagnostic_re is not None or rule._remote_re is not None
+            out.append((rule, literal, fold, patterns, pieces, branches))
+            if not patterns:
+                break
+        return tuple(out)
 
     def decide(self, evidence: Evidence, format: str | None = None) -> Decision:
         """Group, hard/soft flag and deciding rule id for one recipient's evidence.
@@ -927,6 +1053,12 @@ class RuleSet:
 def _pieces_of(compiled: Any) -> tuple[str, ...] | None:
     """:func:`required_pieces`, once per pattern (tables are rebuilt by layering)."""
     return required_pieces(compiled)
+
+
+@functools.lru_cache(maxsize=4096)
+def _branches_of(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], ...] | None:
+    """:func:`split_branches`, once per pattern."""
+    return split_branches(compiled)
 
 
 @functools.cache
