@@ -19,9 +19,13 @@ from bouncekit.cli import main
 from conftest import shared_corpus, shared_tool
 
 #: Minimum scores per corpus, keyed by the names on score.py's last line.
+#: Issue 3 asked sisimai group_all >= 0.60, recall >= 0.85 and flufl recall >= 0.75; these floors sit
+#: just under what the code reaches now, so a regression fails CI. Issue 4's goals (sisimai
+#: group_all/hard >= 0.97/0.99) are not reached yet; raise the floors as the code gets there.
 THRESHOLDS: dict[str, dict[str, float]] = {
-    "sisimai": {"group_all": 0.60, "recall": 0.85},
-    "flufl": {"recall": 0.75},
+    "sisimai": {"group_all": 0.91, "recall": 0.99, "precision": 0.99, "hard": 0.965, "status": 0.99,
+                "reply": 0.99},
+    "flufl": {"recall": 0.98, "precision": 0.98},
 }
 
 

@@ -53,6 +53,12 @@ def mail_dir(tmp_path):
     return str(folder)
 
 
+def ingest_daily(log, folder: str) -> None:
+    """Ingest each of ``mail_dir``'s bounces on the day it is dated (10:00 UTC), as a live log would."""
+    for i in range(len(RECIPIENTS)):
+        log.ingest([os.path.join(folder, f"{i:02d}.eml")], now=datetime(2024, 5, i + 1, 10, tzinfo=timezone.utc))
+
+
 @pytest.fixture
 def log(tmp_path):
     with BounceLog(str(tmp_path / "log.db")) as opened:
@@ -81,24 +87,35 @@ def test_ingest_is_idempotent(log, mail_dir, tmp_path):
     assert log.count() == len(RECIPIENTS)
 
 
-def test_received_comes_from_the_date_header_in_utc(log, tmp_path):
+def test_received_is_the_ingest_time_and_bounce_date_the_date_header_in_utc(log, tmp_path):
     folder = tmp_path / "m"
     folder.mkdir()
-    write(folder, "a.eml", dsn("a@example.org", date="Thu, 02 May 2024 08:30:00 +0900"))
-    log.ingest([str(folder)])
+    write(folder, "a.eml", dsn("a@example.org", date="Thu, 02 May 1996 08:30:00 +0900"))
+    now = datetime(2024, 6, 1, 12, 0, 5, tzinfo=timezone.utc)
+    log.ingest([str(folder)], now=now)
     (entry,) = log.search()
-    assert entry.received == datetime(2024, 5, 1, 23, 30, tzinfo=timezone.utc)
-    assert entry.received_from == "date"
+    assert entry.received == entry.ingested_at == now
+    assert entry.bounce_date == datetime(1996, 5, 1, 23, 30, tzinfo=timezone.utc)
+    assert entry.bounce_date_from == "date"
+    # an archive of old bounces ingested today is found by today's date range, not by its own dates
+    assert log.count(start="2024-06-01", end="2024-06-01") == 1
+    assert log.count(start="1996-05-01", end="1996-05-02") == 0
+    assert entry.to_dict()["bounce_date"] == "1996-05-01T23:30:00Z"
 
 
-def test_received_falls_back_to_the_file_mtime(log, tmp_path):
+def test_bounce_date_falls_back_to_the_file_mtime_then_the_ingest_time(log, tmp_path):
     folder = tmp_path / "m"
     folder.mkdir()
     path = write(folder, "a.eml", dsn("a@example.org").replace(b"Date: Wed, 01 May 2024 10:00:00 +0000\n", b""))
     os.utime(path, (1700000000, 1700000000))
     log.ingest([str(folder)])
     (entry,) = log.search()
-    assert entry.received_from == "mtime" and entry.received.timestamp() == 1700000000
+    assert entry.bounce_date_from == "mtime" and entry.bounce_date.timestamp() == 1700000000
+    now = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    data = dsn("b@example.org").replace(b"Date: Wed, 01 May 2024 10:00:00 +0000\n", b"")
+    log.ingest_message(data, now=now)
+    (entry,) = log.search(to="b@")
+    assert entry.bounce_date_from == "ingest" and entry.bounce_date == entry.received == now
 
 
 def test_delivered_and_non_bounces_are_not_logged(log, tmp_path):
@@ -108,6 +125,39 @@ def test_delivered_and_non_bounces_are_not_logged(log, tmp_path):
     write(folder, "plain.eml", b"From: a@example.org\nTo: b@example.org\nSubject: hi\n\nhello\n")
     stats = log.ingest([str(folder)])
     assert log.count() == 0 and stats.not_failures == 1 and stats.not_bounces == 1
+    # kept apart: searches see them only when asked, and they never touch the suppression list
+    (kept,) = log.search(failures_only=False)
+    assert kept.recipient == "a@example.org" and kept.outcome == "delivered" and kept.category is None
+    assert log.count(failures_only=False) == 1 and log.suppression("a@example.org") is None
+
+
+def test_hard_soft_filter_order_and_counts(log, tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    write(folder, "1.eml", dsn("b@example.org", status="5.1.1", diagnostic="550 5.1.1 User unknown",
+                               subject="Zebra"))
+    write(folder, "2.eml", dsn("c@example.org", status="4.2.2", diagnostic="452 4.2.2 Mailbox full",
+                               subject="Apple"))
+    write(folder, "3.eml", dsn("a@example.org", status="4.2.2", diagnostic="452 4.2.2 Mailbox full",
+                               subject="Mango"))
+    log.ingest([str(folder / "1.eml")], now=datetime(2024, 5, 1, tzinfo=timezone.utc))
+    log.ingest([str(folder / "2.eml"), str(folder / "3.eml")], now=datetime(2024, 5, 3, tzinfo=timezone.utc))
+    assert [e.recipient for e in log.search(hard=True)] == ["b@example.org"]
+    assert sorted(e.recipient for e in log.search(hard=False)) == ["a@example.org", "c@example.org"]
+    assert [e.recipient for e in log.search(order="recipient")] == ["a@example.org", "b@example.org", "c@example.org"]
+    assert [e.recipient for e in log.search(order="-recipient")] == ["c@example.org", "b@example.org", "a@example.org"]
+    assert [e.original_subject for e in log.search(order="subject")] == ["Apple", "Mango", "Zebra"]
+    assert [e.recipient for e in log.search(order="received")][0] == "b@example.org"
+    assert log.search(order="error")[0].group is Group.MAILBOX_FULL
+    with pytest.raises(LogError, match="sort order"):
+        log.search(order="recipient; DROP TABLE bounces")
+    assert log.count_by("day") == [("2024-05-01", 1), ("2024-05-03", 2)]
+    assert log.count_by("group") == [("mailbox_full", 2), ("unknown_user", 1)]
+    assert log.count_by("day", start="2024-05-02", hard=False) == [("2024-05-03", 2)]
+    with pytest.raises(LogError):
+        log.count_by("hour")
+    with pytest.raises(LogError, match="after the end date"):
+        log.search(start="2024-05-03", end="2024-05-01")
 
 
 # -- search ----------------------------------------------------------------------------------------
@@ -130,7 +180,7 @@ def test_search_to_via_the_cli(log, mail_dir, tmp_path):
 
 
 def test_search_by_date_range_includes_both_days(log, mail_dir):
-    log.ingest([mail_dir])
+    ingest_daily(log, mail_dir)
     got = log.search(start="2024-05-02", end="2024-05-04", limit=None)
     assert sorted(e.received.day for e in got) == [2, 3, 4]
     assert log.count(start=date(2024, 5, 8)) == 1
@@ -156,7 +206,7 @@ def test_search_by_error_text_and_group(log, tmp_path):
 
 
 def test_search_pages(log, mail_dir):
-    log.ingest([mail_dir])
+    ingest_daily(log, mail_dir)
     pages = [log.search(limit=3, page=p) for p in (1, 2, 3)]
     assert [len(p) for p in pages] == [3, 3, 2]
     ids = [e.id for p in pages for e in p]
@@ -219,7 +269,7 @@ def test_verp_return_path_gives_the_recipient_when_the_bounce_names_none(log, tm
 # -- export ----------------------------------------------------------------------------------------
 
 def test_export_csv_header_lf_and_rows(log, mail_dir, tmp_path):
-    log.ingest([mail_dir])
+    log.ingest([mail_dir], now=datetime(2024, 6, 1, 8, 0, tzinfo=timezone.utc))
     target = tmp_path / "all.csv"
     n = log.export_csv(str(target), start="2000-01-01", end="2100-01-01")
     raw = target.read_bytes()
@@ -232,7 +282,7 @@ def test_export_csv_header_lf_and_rows(log, mail_dir, tmp_path):
     by_to = {r[3]: r for r in rows[1:]}
     row = by_to["o'brien@example.org"]
     assert row[1] == "bounced" and row[2] == "news@sender.example" and row[4] == "m1@sender.example"
-    assert row[0] == "2024-05-02T10:00:00Z" and row[5] == "550 5.1.1 User unknown"
+    assert row[0] == "2024-06-01T08:00:00Z" and row[5] == "550 5.1.1 User unknown"  # received: ingest time
 
 
 def test_export_cli_writes_the_file(log, mail_dir, tmp_path):
@@ -247,13 +297,20 @@ def test_export_cli_writes_the_file(log, mail_dir, tmp_path):
 # -- prune -----------------------------------------------------------------------------------------
 
 def test_prune_keeps_the_retention_window_and_the_suppression_list(log, mail_dir):
-    log.ingest([mail_dir])
+    ingest_daily(log, mail_dir)
     now = datetime(2024, 6, 12, 12, 0, tzinfo=timezone.utc)  # 40 days back: 2024-05-03 12:00
     removed = log.prune(retention_days=40, now=now)
     assert removed == 3
     assert sorted(e.received.day for e in log.search(limit=None)) == [4, 5, 6, 7, 8]
     assert log.is_suppressed("john.smith@example.org")[0]  # its bounce is gone, the suppression is not
     assert log.prune(retention_days=40, now=now) == 0
+
+
+def test_prune_counts_from_arrival_not_from_the_bounce_date(log, tmp_path):
+    old = write(tmp_path, "old.eml", dsn("old@example.org", date="Mon, 01 Jan 1996 10:00:00 +0000"))
+    log.ingest([old], now=datetime(2024, 6, 1, tzinfo=timezone.utc))
+    assert log.prune(retention_days=40, now=datetime(2024, 6, 20, tzinfo=timezone.utc)) == 0
+    assert log.prune(retention_days=40, now=datetime(2024, 7, 20, tzinfo=timezone.utc)) == 1
 
 
 # -- suppression -----------------------------------------------------------------------------------
@@ -280,6 +337,19 @@ def test_soft_bounces_suppress_after_threshold_days(log, tmp_path):
     _bounce(log, tmp_path, "s4", "full@example.org", date(2024, 5, 29))
     suppressed, reason = log.is_suppressed("full@example.org")
     assert suppressed and reason.startswith("Soft bounces on 5 days")
+
+
+def test_soft_days_are_counted_on_the_bounce_dates_when_an_archive_is_replayed(log, tmp_path):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for i in range(5):
+        day = date(2024, 5, 1 + i)
+        write(folder, f"{i}.eml", dsn("replay@example.org", date=f"{day:%a, %d %b %Y} 10:00:00 +0000",
+                                      status="4.2.2", diagnostic="452 4.2.2 Mailbox full"))
+    log.ingest([str(folder)], now=datetime(2024, 9, 1, tzinfo=timezone.utc))  # one ingest, one day
+    suppressed, reason = log.is_suppressed("replay@example.org")
+    assert suppressed and reason.startswith("Soft bounces on 5 days") and "up to 2024-05-05" in reason
+    assert log.suppression("replay@example.org").since == datetime(2024, 5, 5, 10, tzinfo=timezone.utc)
 
 
 def test_many_soft_bounces_on_one_day_count_once(log, tmp_path):
@@ -364,7 +434,7 @@ def test_marked_valid_then_back_when_it_keeps_failing(log, tmp_path):
 def test_previously_bounced(log, tmp_path):
     _bounce(log, tmp_path, "a", "dead@example.org", date(2024, 5, 1), status="5.1.1", diagnostic="550 5.1.1 Unknown")
     _bounce(log, tmp_path, "b", "dead@example.org", date(2024, 5, 3), status="5.1.1", diagnostic="550 5.1.1 Unknown")
-    cats = {e.received.day: e.category for e in log.search()}
+    cats = {e.bounce_date.day: e.category for e in log.search()}
     assert cats == {1: "HARD_BOUNCE", 3: "PREVIOUSLY_BOUNCED"}
 
 
@@ -462,6 +532,44 @@ def test_migration_from_version_1(tmp_path):
         assert [e.recipient for e in log.search(error="unknown")] == ["Old@Example.org"]
 
 
+def test_migration_to_version_3_moves_received_to_bounce_date(tmp_path):
+    path = str(tmp_path / "v2.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=2) == 2
+    conn.execute("INSERT INTO messages (hash, received, received_from, ingested_at, is_bounce) "
+                 "VALUES ('h', '1996-05-01T10:00:00Z', 'date', '2024-06-01T12:00:00Z', 1)")
+    conn.execute("INSERT INTO bounces (message_hash, recipient, recipient_lc, received, grp, hard, diagnostic, "
+                 "diagnostic_lc) VALUES ('h', 'old@example.org', 'old@example.org', '1996-05-01T10:00:00Z', "
+                 "'unknown_user', 1, 'User unknown', 'user unknown')")
+    conn.close()
+    with BounceLog(path) as log:
+        assert log.connection.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION >= 3
+        (entry,) = log.search(start="2024-06-01", end="2024-06-01")
+        assert entry.received == datetime(2024, 6, 1, 12, tzinfo=timezone.utc)
+        assert entry.bounce_date == datetime(1996, 5, 1, 10, tzinfo=timezone.utc)
+        assert entry.bounce_date_from == "date"
+        assert log.count(start="1996-05-01", end="1996-05-01") == 0
+        assert log.connection.execute("SELECT received, bounce_date FROM messages").fetchone() == (
+            "2024-06-01T12:00:00Z", "1996-05-01T10:00:00Z")
+        indexes = {r[0]: r[1] for r in log.connection.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert "bounce_date" in indexes["bounces_recipient"]
+
+
+def test_migration_to_version_4_marks_old_rows_as_failures(tmp_path):
+    path = str(tmp_path / "v3.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=3) == 3
+    conn.execute("INSERT INTO messages (hash, received, bounce_date, bounce_date_from, ingested_at, is_bounce) "
+                 "VALUES ('h', '2024-06-01T12:00:00Z', '2024-06-01T11:00:00Z', 'date', '2024-06-01T12:00:00Z', 1)")
+    conn.execute("INSERT INTO bounces (message_hash, recipient, recipient_lc, received, bounce_date, grp, hard, "
+                 "diagnostic, diagnostic_lc) VALUES ('h', 'a@example.org', 'a@example.org', '2024-06-01T12:00:00Z', "
+                 "'2024-06-01T11:00:00Z', 'unknown_user', 1, 'User unknown', 'user unknown')")
+    conn.close()
+    with BounceLog(path) as log:
+        assert log.count() == 1 == log.count(failures_only=False)
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     path = str(tmp_path / "new.db")
     BounceLog(path).close()
@@ -518,9 +626,14 @@ def test_cli_ingest_show_prune(mail_dir, tmp_path):
     for label in ("sender:", "return-path:", "destination:", "subject:", "message-id:", "X-Campaign-ID:", "response:"):
         assert label in text
     assert main(["log", "show", "--db", db, "999"], out=io.StringIO(), err=io.StringIO()) == 1
+    assert "bounce date:" in text and "(its Date header)" in text
+    out = io.StringIO()
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert main(["log", "search", "--db", db, "--start", today, "--end", today], out=out) == 0
+    assert f"{len(RECIPIENTS)} matching records" in out.getvalue()
     out = io.StringIO()
     assert main(["log", "search", "--db", db, "--start", "2024-05-01", "--end", "2024-05-01"], out=out) == 0
-    assert "1 matching records" in out.getvalue()
+    assert "0 matching records" in out.getvalue()
     assert main(["log", "search", "--db", db, "--start", "yesterday"], out=io.StringIO(), err=io.StringIO()) == 2
     out = io.StringIO()
     assert main(["log", "prune", "--db", db, "--retention-days", "40"], out=out) == 0

@@ -24,4 +24,4 @@ def test_worked_example_runs(tmp_path, monkeypatch, capsys):
         exec(compile(block, DOC, "exec"), {})
     out = capsys.readouterr().out
     assert "3 records added" in out and out.count("example.org") >= 3
-    assert open("may.csv", encoding="utf-8").read().count("\n") == 4
+    assert open("week.csv", encoding="utf-8").read().count("\n") == 4

@@ -74,6 +74,7 @@ class Case:
     action: str = "failed"
     hint: Group | None = None
     command: str | None = None
+    format: str | None = None
 
     def evidence(self) -> Evidence:
         return Evidence(recipient="user@example.com", action=self.action, status=self.status,
@@ -90,6 +91,15 @@ CASES: list[Case] = [
          G.FEEDBACK, "fact.feedback", hint=G.FEEDBACK),
     Case("I am out of the office until Monday and will reply on my return.", G.VACATION, "fact.vacation",
          hint=G.VACATION),
+    Case("Thank you for your message. I am on leave until 12 May with no access to e-mail.", G.VACATION, "fact.vacation",
+         action="delivered", hint=G.VACATION),
+    # decoder hints (vendor categories)
+    Case("550 5.1.1 <user@example.com>... mailbox unavailable", G.UNKNOWN_USER, "fact.hint.unknown_user", "5.1.1", "550",
+         True, hint=G.UNKNOWN_USER),
+    Case("552 5.2.2 Mailbox full", G.MAILBOX_FULL, "fact.hint.mailbox_full", "5.2.2", "552", False, hint=G.MAILBOX_FULL),
+    Case("550 5.7.1 Rejected", G.VIRUS_DETECTED, "fact.hint.virus_detected", "5.7.1", "550", hint=G.VIRUS_DETECTED),
+    Case("421 4.4.1 Connection timed out", G.EXPIRED, "fact.hint.expired", "4.4.1", "421", False, hint=G.EXPIRED),
+    Case("550 5.7.1 Unauthenticated mail", G.AUTH_FAILURE, "fact.hint.auth_failure", "5.7.1", "550", hint=G.AUTH_FAILURE),
     # receiver-specific
     Case("550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DM6NAM12FT012.eop-nam12.prod.protection.outlook.com]",
          G.UNKNOWN_USER, "rhost.microsoft.5.4.1", "5.4.1", "550", True, "example-com.mail.protection.outlook.com"),
@@ -99,7 +109,7 @@ CASES: list[Case] = [
     Case("550 5.7.606 Access denied, banned sending IP [192.0.2.1]. To request removal from this list please visit https://sender.office.com/",
          G.BLOCKED, "rhost.microsoft.banned-ip", "5.7.606", "550", False),
     Case("550 5.7.509 Access denied, sending domain [EXAMPLE.ORG] does not pass DMARC verification and has a DMARC policy of reject.",
-         G.AUTH_FAILURE, "text.dmarc", "5.7.509", "550", False),
+         G.AUTH_FAILURE, "rhost.microsoft.5.7.509-dmarc", "5.7.509", "550", False),
     Case("#550 5.2.2 STOREDRV.Deliver: mailbox full. MapiExceptionShutoffQuotaExceeded", G.MAILBOX_FULL,
          "rhost.microsoft.quota", "5.2.2", "550", False),
     Case("550 5.2.1 The email account that you tried to reach is disabled. Learn more at https://support.google.com/mail/?p=DisabledUser",
@@ -128,6 +138,49 @@ CASES: list[Case] = [
          G.NO_RELAYING, "rhost.amazonses", None, "554"),
     Case("554 rejected - AUP#CXBL - see https://www.cox.com/cxbl", G.BLOCKED, "rhost.cox.cxbl", None, "554"),
     Case("550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", G.SPAM_DETECTED, "rhost.orange.ofr-506", "5.2.0", "550"),
+    Case("550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain", G.NO_RELAYING,
+         "rhost.microsoft.5.7.54-non-accepted", "5.7.54", "550"),
+    Case("550 5.7.1 RESOLVER.RST.RestrictedToRecipientsPermission; not authorized to send to this recipient", G.REJECTED,
+         "rhost.microsoft.restricted-recipient", "5.7.1", "550"),
+    Case("550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).",
+         G.BLOCKED, "rhost.microsoft.s3150-blocklist", "5.7.1", "550", remote_mta="eur.olc.protection.outlook.com"),
+    Case("550 5.7.1 Our system has detected that this message is likely unsolicited mail. To reduce the amount of spam sent to Gmail, this message has been blocked.",
+         G.SPAM_DETECTED, "rhost.google.likely-unsolicited", "5.7.1", "550"),
+    Case("550 5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers.",
+         G.BLOCKED, "rhost.google.ip-not-authorized", "5.7.1", "550"),
+    Case("550 5.4.5 Daily user sending quota exceeded.", G.RATE_LIMITED, "rhost.google.daily-sending-limit", "5.4.5", "550"),
+    Case("550 5.7.1 This message does not meet IPv6 sending guidelines regarding PTR records and authentication.",
+         G.REQUIRE_PTR, "rhost.google.ipv6-guidelines", "5.7.1", "550"),
+    Case("421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed.",
+         G.BLOCKED, "rhost.yahoo.tss09-permanent", "4.7.0", "421"),
+    Case("554 Message not allowed - [PH01] Email not accepted for policy reasons.", G.POLICY_VIOLATION,
+         "rhost.yahoo.ph01-policy", None, "554"),
+    Case("554 delivery error: dd Sorry your message to user@example.com cannot be delivered. This mailbox is disabled (554.30)",
+         G.SUSPENDED, "rhost.yahoo.mailbox-disabled", None, "554"),
+    Case("554 Message not allowed - Headers are not RFC compliant[291]", G.NOT_COMPLIANT_RFC,
+         "rhost.yahoo.headers-not-rfc", None, "554"),
+    Case("554- (RTR:BB) The IP address you are using to connect to AOL is on a block list", G.BLOCKED,
+         "rhost.aol.rtr-block", None, "554"),
+    Case("553 http://www.spamhaus.org/query/bl?ip=192.0.2.1", G.BLOCKED, "rhost.godaddy.blocklist-url", "5.1.3", "553",
+         remote_mta="smtp.secureserver.net"),
+    Case("550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726",
+         G.SPAM_DETECTED, "rhost.tencent.content-denied", None, "550", remote_mta="mx3.qq.com"),
+    Case("550 Mailbox not found or access denied", G.UNKNOWN_USER, "rhost.tencent.mailbox-not-found", None, "550",
+         True, remote_mta="mx1.qq.com"),
+    Case("554 5.7.1 [CS01] Message rejected due to local policy.", G.POLICY_VIOLATION, "rhost.apple.cs01-policy",
+         "5.7.1", "554", remote_mta="mx01.mail.icloud.com"),
+    Case("550 5.1.1 RCP-P1 http://postmaster.facebook.com/response_codes?ip=192.0.2.1#rcp Recipient address does not exist",
+         G.UNKNOWN_USER, "rhost.facebook.rcp-p1", "5.1.1", "550", True),
+    Case("554 5.7.1 Bad DNS PTR resource record. For explanation visit https://www.ionos.com/help", G.REQUIRE_PTR,
+         "rhost.ionos.bad-ptr", "5.7.1", "554"),
+    Case("554 5.7.7 Email policy violation detected", G.POLICY_VIOLATION, "rhost.zoho.policy", "5.7.7", "554",
+         remote_mta="mx.zoho.com"),
+    Case("550 Administrative prohibition - envelope blocked", G.REJECTED, "rhost.mimecast.envelope-blocked", None, "550",
+         remote_mta="service-alpha-inbound-a.mimecast.com"),
+    Case("550 Please turn on SMTP Authentication in your mail client. mail.example.org [192.0.2.1] is not permitted to relay through this server without authentication.",
+         G.SECURITY_ERROR, "rhost.messagelabs.auth-relay", None, "550"),
+    Case("550 : User unknown", G.FILTERED, "rhost.kddi.user-unknown-empty-address", "5.0.0", "550", False,
+         remote_mta="lsean.ezweb.ne.jp"),
     # wording beating a misused code, then trusted codes
     Case("552 sorry, mailbox user@example.com is over quota temporarily (#5.1.1)", G.MAILBOX_FULL,
          "text.mailbox-full", "5.1.1", "552", False),
@@ -167,7 +220,7 @@ CASES: list[Case] = [
          "text.blocklisted", "5.7.1", "554", False),
     Case("550 5.7.1 Your IP address 192.0.2.1 is listed at bl.spamcop.net", G.BLOCKED, "text.blocklisted", "5.7.1", "550"),
     Case("553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list",
-         G.BLOCKED, "text.blocklisted", "5.7.1", "553"),
+         G.BLOCKED, "rhost.yahoo.bl-spamhaus", "5.7.1", "553"),
     Case("550 5.7.1 Mail from IP 192.0.2.1 was rejected due to poor reputation", G.BAD_REPUTATION,
          "text.reputation", "5.7.1", "550"),
     Case("421 4.7.0 Rate limit exceeded, please try again later", G.RATE_LIMITED, "text.rate-limit", "4.7.0", "421"),
@@ -189,8 +242,26 @@ CASES: list[Case] = [
     Case("550 5.7.1 Access denied", G.REJECTED, "command.mail", "5.7.1", "550", command="MAIL"),
     Case("550 Rejected", G.BLOCKED, "command.conn-helo", "5.0.0", "550", command="EHLO"),
     Case("550 : User unknown", G.FILTERED, "text.user-unknown-after-data", "5.0.0", "550", False, command="DATA"),
+    Case("550 5.2.1 <user@example.com>... User Unknown", G.UNKNOWN_USER, "text.user-unknown-5.2.1-rcpt", "5.2.1", "550",
+         True, command="RCPT"),
+    Case("550 : User unknown", G.FILTERED, "text.user-unknown-empty-address", "5.0.0", "550", False),
+    Case("550 : User unknown", G.FILTERED, "text.user-unknown-empty-address", None, "550", False, command="RCPT"),
+    Case("550 <user@example.com>: User unknown", G.UNKNOWN_USER, "text.user-unknown", None, "550", True),
+    Case("550 5.2.1 <user@example.com>... User Unknown", G.FILTERED, "text.user-unknown-5.2.1", "5.2.1", "550", False),
+    Case("550 5.2.1 <user@example.com>... User Unknown", G.FILTERED, "text.user-unknown-after-data", "5.2.1", "550", False,
+         command="DATA"),
+    Case("550 5.2.1 no such user here", G.UNKNOWN_USER, "text.user-unknown-5.2.1-rcpt", "5.2.1", "550", True,
+         command="RCPT"),
+    Case("550 5.2.1 Mailbox disabled, not accepting messages", G.SUSPENDED, "text.account-disabled", "5.2.1", "550"),
+    Case("temporary failure", G.MAILER_ERROR, "fact.local-program", "4.3.0", None, False, action="delayed",
+         hint=G.MAILER_ERROR),
+    Case("Disk quota exceeded", G.MAILBOX_FULL, "text.mailbox-full", "5.2.2", None, hint=G.MAILER_ERROR),
+    Case("Name service error for name=example.org type=MX: Malformed or unexpected name server reply",
+         G.NOT_ACCEPT, "text.mx-malformed-permanent", "5.4.4", None, True),
+    Case("Name service error for name=example.org type=MX: Malformed or unexpected name server reply",
+         G.NETWORK_ERROR, "text.dns-temporary", "4.4.3", None, False, action="delayed"),
     Case("550 5.2.0 Message Filtered", G.FILTERED, "text.recipient-preferences", "5.2.0", "550"),
-    Case("550 5.1.1 RCP-P2 Refused due to recipient preferences", G.FILTERED, "text.recipient-preferences-strong",
+    Case("550 5.1.1 RCP-P2 Refused due to recipient preferences", G.FILTERED, "rhost.facebook.rcp-p2",
          "5.1.1", "550", False),
     Case("550 5.7.1 <user@example.com>: Recipient address rejected: User user@example.com temporary locked.",
          G.SUSPENDED, "text.account-disabled", "5.7.1", "550", False),
@@ -208,6 +279,22 @@ CASES: list[Case] = [
     Case("550 收件人不存在", G.UNKNOWN_USER, "text.user-unknown", None, "550", True),
     Case("ユーザー Neko (user@example.com) は Domino ディレクトリには見つかりません。", G.UNKNOWN_USER, "text.user-unknown"),
     Case("552 Postfach voll", G.MAILBOX_FULL, "text.mailbox-full", None, "552"),
+    Case("550 5.1.1 <user@example.com>: L'adresse ci-dessus n'existe pas dans notre annuaire", G.UNKNOWN_USER,
+         "status.X.1.1", "5.1.1", "550", True),
+    Case("L'adresse ci-dessus n'existe pas dans notre annuaire. Vérifiez son orthographe.", G.UNKNOWN_USER,
+         "text.user-unknown-intl", None, None, True),
+    Case("550 Die Empfängeradresse user@example.com existiert nicht", G.UNKNOWN_USER, "text.user-unknown-intl", None, "550", True),
+    Case("550 La cuenta de correo user@example.com no existe", G.UNKNOWN_USER, "text.user-unknown-intl", None, "550", True),
+    Case("550 O endereço de e-mail user@example.com não existe", G.UNKNOWN_USER, "text.user-unknown-intl", None, "550", True),
+    Case("550 La casella di posta user@example.com non esiste", G.UNKNOWN_USER, "text.user-unknown-intl", None, "550", True),
+    Case("550 Учетная запись user@example.com не найдена", G.UNKNOWN_USER, "text.user-unknown-intl", None, "550", True),
+    Case("550 Le domaine example.org n'existe pas", G.UNKNOWN_HOST, "text.host-unknown-intl", None, "550", True),
+    Case("550 Ihre IP-Adresse 192.0.2.1 steht auf einer Sperrliste", G.BLOCKED, "text.blocklisted-intl", None, "550"),
+    Case("554 Votre adresse IP 192.0.2.1 est sur liste noire", G.BLOCKED, "text.blocklisted-intl", None, "554"),
+    Case("554 Message refusé: courrier indésirable", G.SPAM_DETECTED, "text.spam-intl", None, "554"),
+    Case("550 邮件被识别为垃圾邮件", G.SPAM_DETECTED, "text.spam-intl", None, "550"),
+    Case("553 Absender abgelehnt", G.REJECTED, "text.sender-rejected-intl", None, "553"),
+    Case("553 Expéditeur refusé", G.REJECTED, "text.sender-rejected-intl", None, "553"),
     Case("452 4.2.2 Boîte aux lettres pleine", G.MAILBOX_FULL, "text.mailbox-full", "4.2.2", "452"),
     Case("Host or domain name not found. Name service error for name=example.org type=A: Host not found",
          G.UNKNOWN_HOST, "text.host-unknown", "5.4.4", None, True),
@@ -224,8 +311,14 @@ CASES: list[Case] = [
     Case("550 Denied by policy", G.POLICY_VIOLATION, "text.policy", None, "550"),
     Case("550 5.6.9 improper use of 8-bit data in message header", G.CONTENT_ERROR, "text.content", "5.6.9", "550"),
     Case("554 5.6.1 Message media not supported", G.CONTENT_ERROR, "text.content", "5.6.1", "554"),
-    Case("connect to mx.example.org[192.0.2.1]:25: Connection timed out", G.EXPIRED, "text.expired", "4.4.1", None, False,
-         action="delayed"),
+    Case("connect to mx.example.org[192.0.2.1]:25: Connection timed out", G.NETWORK_ERROR, "text.timeout-delayed", "4.4.1",
+         None, False, action="delayed"),
+    Case("connect to mx.example.org[192.0.2.1]:25: Connection timed out", G.EXPIRED, "text.timeout-failed", "4.4.1",
+         None, False),
+    Case("all hosts have been failing for a long time and were last tried after this message arrived", G.EXPIRED,
+         "text.expired"),
+    Case("Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try again; this message has been in the queue too long.",
+         G.EXPIRED, "text.expired", "4.4.1"),
     Case("retry timeout exceeded", G.EXPIRED, "text.expired"),
     Case("Message could not be delivered for 5 days Message will be deleted from queue", G.EXPIRED, "text.expired", "4.4.7"),
     Case("connect to mx.example.org[192.0.2.1]:25: No route to host", G.NETWORK_ERROR, "text.network", "4.4.1", None, False,
@@ -238,6 +331,28 @@ CASES: list[Case] = [
          "status.X.5.x", "5.5.2", "504"),
     Case("500 5.5.1 Command unrecognized", G.SYNTAX_ERROR, "text.syntax-error", "5.5.1", "500"),
     Case("Recipient address rejected: On hold", G.ON_HOLD, "text.on-hold", "5.0.0", "550"),
+    Case('procmail: Couldn\'t create "/var/spool/mail/user" id: user: No such user', G.MAILER_ERROR,
+         "text.mailer-failure-strong", "5.1.1"),
+    Case("255", G.MAILER_ERROR, "text.exit-status", "5.0.0"),
+    Case("71", G.MAILER_ERROR, "text.exit-status", "4.5.0", action="delayed"),
+    Case("421", G.EXPIRED, "action.delayed", "4.5.0", "421", action="delayed"),
+    Case("554 5.7.0 Header error", G.POLICY_VIOLATION, "text.header-error-policy", "5.7.0", "554"),
+    Case("554 5.6.0 Header error", G.CONTENT_ERROR, "text.content", "5.6.0", "554"),
+    Case("500 Line limit exceeded", G.NOT_COMPLIANT_RFC, "text.not-compliant", None, "500"),
+    Case("554 Mail from sender@example.org rejected for policy reasons.", G.POLICY_VIOLATION, "text.policy", "5.0.0",
+         "554", command="MAIL"),
+    Case("550 #5.1.0 Address rejected.", G.UNKNOWN_USER, "text.address-rejected-5.1.0", "5.1.0", "550", True),
+    Case("Connected to 192.0.2.1 but sender was rejected. Remote host said: 550 5.7.1 <sender@example.org>... Access denied",
+         G.REJECTED, "text.sender-rejected", "5.7.1", "550"),
+    Case("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name",
+         G.BLOCKED, "command.conn-helo", "5.0.0", "501", command="HELO"),
+    Case("Error, ERROR_CODE :421, ERROR_CODE :, Host not reachable.", G.EXPIRED, "vendor.zoho.host-not-reachable",
+         None, "421", format="zoho"),
+    Case("The recipient name is not recognized", G.UNKNOWN_USER, "vendor.exchange2003.not-recognized", format="exchange2003"),
+    Case("Each of the following recipients was rejected by a remote mail server.", G.FILTERED,
+         "vendor.ezweb.rejected-no-reply", format="ezweb"),
+    Case("Delivery to the following recipients was aborted after 5.0 hour(s): user@example.com", G.EXPIRED, "text.expired"),
+    Case("542 user@example.com Rejected", G.UNKNOWN_USER, "text.recipient-rejected-bare", "5.0.0", "542", True),
     # generic codes and fallbacks
     Case("550 5.7.1 Delivery not authorized, message refused", G.SECURITY_ERROR, "text.smtp-auth-required", "5.7.1", "550"),
     Case("550 5.7.1 Rejected", G.SECURITY_ERROR, "status.X.7.x", "5.7.1", "550", False),
@@ -254,7 +369,7 @@ CASES: list[Case] = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.group.value}:{c.diagnostic[:40]}")
 def test_builtin_case(case: Case) -> None:
-    decision = BUILTIN.decide(case.evidence())
+    decision = BUILTIN.decide(case.evidence(), case.format)
     assert decision.group is case.group, decision
     assert decision.rule.startswith(case.rule), decision
     if case.hard is not None:
@@ -430,3 +545,53 @@ def test_missing_id_and_bad_toml() -> None:
         RuleSet.from_toml('[[rule]\nid = "x"', source="mine.toml")
     with pytest.raises(RuleError, match="unknown top-level keys: rules"):
         RuleSet.from_toml('[[rules]]\nid = "x"\n', source="mine.toml")
+
+
+# --- evidence the rules rely on ------------------------------------------------------------------
+
+
+def test_transcript_command_reads_sendmail_and_pipelining() -> None:
+    from bouncekit.formats._common import transcript_command
+
+    plain = "... while talking to mx.example.org.:\n>>> DATA\n<<< 550 Unknown user user@example.org\n554 5.0.0 Service unavailable\n"
+    assert transcript_command(plain, "user@example.org") == "DATA"
+    piped = (">>> DATA\n<<< 550 5.1.1 <user@example.org>... User unknown\n"
+             "<<< 503 5.0.0 Need RCPT (recipient)\n")
+    assert transcript_command(piped, "user@example.org") == "RCPT"
+    assert transcript_command(">>> RCPT To:<user@example.org>\n<<< 550 5.1.1 No such user\n", "other@example.org") is None
+    assert transcript_command("no transcript here", "user@example.org") is None
+
+
+def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
+    from bouncekit.formats._common import clean_diagnostic, complete_reply
+
+    joined, _ = clean_diagnostic("smtp; 550-5.7.1 [192.0.2.1 13] Messages with multiple 550 5.7.1 addresses in From: header")
+    assert joined == "550 5.7.1 [192.0.2.1 13] Messages with multiple addresses in From: header"
+    body = ("... while talking to mx.example.com.:\n>>> DATA\n"
+            "<<< 550-5.7.1 This message does not have authentication information or fails to pass\n"
+            "<<< 550-5.7.1 authentication checks. To best protect our users from spam, the\n"
+            "<<< 550 5.7.1 message has been blocked.\n554 5.0.0 Service unavailable\n")
+    first = "SMTP; 550-5.7.1 This message does not have authentication information or fails to pass"
+    whole = complete_reply(body, first)
+    assert clean_diagnostic(whole)[0] == ("550 5.7.1 This message does not have authentication information or fails "
+                                          "to pass authentication checks. To best protect our users from spam, the "
+                                          "message has been blocked.")
+    assert complete_reply("nothing", first) == first
+    assert complete_reply(body, "SMTP; 550 5.1.1 User unknown") == "SMTP; 550 5.1.1 User unknown"
+
+
+def test_session_markers_name_the_refused_step() -> None:
+    from bouncekit.formats._common import command_of
+
+    assert command_of("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 554 5.7.1 go away") == "CONN"
+    assert command_of("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 bad name") == "HELO"
+    assert command_of("Connected to 192.0.2.1 but sender was rejected. Remote host said: 553 no") == "MAIL"
+
+
+def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:
+    from bouncekit.formats._common import evidence
+
+    ev = evidence("user@example.com", "smtp; 550 5.7.1 IP address blacklisted by recipient", status="5.1.1")
+    assert ev.status == "5.7.1" and BUILTIN.decide(ev).group is Group.BLOCKED
+    # a reply code of another class than its status is not trusted over the field
+    assert evidence("user@example.com", "554 4.4.7 Message expired", status="4.4.2").status == "4.4.2"

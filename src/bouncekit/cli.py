@@ -4,6 +4,8 @@
     bouncekit explain MESSAGE... [--rules FILE]... [--no-plugins] [--color auto|always|never]
     bouncekit rules check FILE... [--no-plugins]
     bouncekit rules list [--rules FILE]... [--no-plugins] [--format table|jsonl]
+    bouncekit log ... | suppression ... | codes ...     (bouncekit/log/_cli.py)
+    bouncekit serve --db PATH [--host 127.0.0.1] [--port 8025] [--token T]   (bouncekit/web/_cli.py)
 
 Exit status: 0 when the run completed (some messages may be "not a bounce" or error rows);
 2 for usage errors, for rule files or plugins that do not load (checked before any mail is
@@ -24,6 +26,7 @@ from typing import Any, TextIO
 from . import __version__, load_rules, parse
 from .batch import COLUMNS, Record, classify_paths
 from .log import _cli as _log_cli
+from .web import _cli as _web_cli
 from .rules import RuleError, RuleSet, source_label
 from .sources import SourceError, iter_paths
 from .summary import Summary
@@ -70,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     _rule_options(listing)
     listing.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     _log_cli.add_parsers(sub)  # log, suppression, codes
+    _web_cli.add_parsers(sub)  # serve
     return parser
 
 
@@ -297,6 +301,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             return runner(args, out, err)
         except BrokenPipeError:  # `bouncekit classify ... | head`
             return EXIT_OK
+    if args.command in _web_cli.COMMANDS:
+        return _web_cli.run(args, out, err)
     if args.command in _log_cli.COMMANDS:
         try:
             return _log_cli.run(args, out, err)

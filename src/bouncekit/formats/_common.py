@@ -31,6 +31,7 @@ _COMMAND_WORDS = (
     ("DATA", re.compile(r"(?i)\b(?:end of )?DATA\b")),
     ("HELO", re.compile(r"(?i)\b(?:HELO|EHLO)\b")),
 )
+_UNIX_DIAG_TYPE = re.compile(r"(?i)^\s*(?:x-)?unix\s*;")
 _DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
@@ -45,6 +46,9 @@ def command_of(text: str) -> str | None:
     if m:
         return _canonical_command(m.group(1))
     lower = text.lower()
+    for marker, command in _SESSION_MARKERS:
+        if marker in lower:
+            return command
     for marker in ("after rcpt to", "after mail from", "after end of data", "after data", "after helo",
                    "after ehlo", "after initial connection", "after pipelined", "response to rcpt",
                    "rcpt to response", "for rcpt to", "while sending rcpt to", "while sending mail from",
@@ -58,6 +62,13 @@ def command_of(text: str) -> str | None:
                                       .replace(" response", "").replace("for ", "")
                                       .replace("while sending ", "").replace("while performing the ", ""))
     return None
+
+
+# Phrases in which an MTA tells at which step of the session it was refused: Postfix 'server
+# refused to talk to me' (a negative greeting), qmail-remote 'Connected to x but my name was
+# rejected' (HELO) and '... but sender was rejected' (MAIL FROM).
+_SESSION_MARKERS = (("refused to talk to me", "CONN"), ("but my name was rejected", "HELO"),
+                    ("but sender was rejected", "MAIL"))
 
 
 def _canonical_command(word: str) -> str:
@@ -103,6 +114,35 @@ def _join_continuations(text: str) -> str:
     return f"{code} {status + ' ' if status else ''}{body}".strip()
 
 
+_REPLY_LEAD = re.compile(r"^(\d{3})[- ](?:([245]\.\d{1,3}\.\d{1,3})\s)?")
+
+
+_TRANSCRIPT_REPLY = re.compile(r"^\s*<<<\s*(\d{3})([- ])(.*)$")
+
+
+def complete_reply(text: str, diagnostic: str) -> str:
+    """The whole multi-line reply when a DSN field holds only its first line (sendmail writes
+    ``550-5.7.1 first line`` into Diagnostic-Code and the rest only into its session transcript)."""
+    first = _DIAG_TYPE.sub("", unfold(diagnostic)).strip()
+    if not re.match(r"\d{3}-", first):
+        return diagnostic
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _TRANSCRIPT_REPLY.match(line)
+        if not m or " ".join((m.group(1) + m.group(2) + m.group(3)).split()) != " ".join(first.split()):
+            continue
+        parts = [first]
+        for following in lines[i + 1: i + 50]:
+            n = _TRANSCRIPT_REPLY.match(following)
+            if not n or n.group(1) != m.group(1):
+                break
+            parts.append(n.group(1) + n.group(2) + n.group(3).strip())
+            if n.group(2) == " ":
+                break
+        return _join_continuations(" ".join(parts)) if len(parts) > 1 else diagnostic
+    return diagnostic
+
+
 def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None = None,
              reply_code: str | None = None, action: str | None = None, remote_mta: str | None = None,
              command: str | None = None, hint: Group | None = None, clean: bool = True) -> Evidence:
@@ -116,6 +156,13 @@ def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None 
     if not status or (found_status and status.endswith(".0.0") and not found_status.endswith(".0.0")
                       and found_status[0] == status[0]):
         status = found_status or status
+    else:
+        # The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field,
+        # which some MTAs fill with a mapped code (sendmail: 5.1.1 for any RCPT refusal).
+        lead = _REPLY_LEAD.match(diagnostic)
+        if (lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0] == status[0]
+                and not lead.group(2).endswith(".0.0")):
+            status = lead.group(2)
     reply_code = reply_code or codes.find_reply_code(diagnostic)
     if not action:
         first = (status or reply_code or "5")[0]
@@ -164,16 +211,55 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         diagnostic = block.get("diagnostic-code", "") or block.get("x-diagnostic-code", "")
         if not diagnostic and "(" in status_field:  # "Status: 4.0.0 (host name lookup failure)"
             diagnostic = status_field.split("(", 1)[1].rsplit(")", 1)[0].strip()
+        if blocks is None and diagnostic:
+            diagnostic = complete_reply(mail.body, diagnostic)
         # "dns; mx.example.org (TCP|192.0.2.1|...) (mx ESMTP)" or "dns; mx.example.com. (192.0.2.1, ...)":
         # the host is the first word
         remote = (_field_value(block.get("remote-mta")).split() or [""])[0].strip("[]").rstrip(".").lower() or None
-        ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote)
+        # RFC 3464 diagnostic-type "X-Unix" (Postfix local/pipe, sendmail's prog mailer): the words
+        # are a local delivery program's, not an SMTP server's. A weak hint: the row that reads it
+        # sits below the wording rows, so the program's own words (quota, virus...) decide first.
+        hint = Group.MAILER_ERROR if _UNIX_DIAG_TYPE.match(diagnostic) else None
+        ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote, hint=hint)
         if ev.command is None and recipient and blocks is None:
             # The fields rarely say which command was refused; the human-readable paragraph often does.
-            command = command_of(paragraph_about(mail.body, recipient))
+            command = command_of(paragraph_about(mail.body, recipient)) or transcript_command(mail.body, recipient)
             ev = replace(ev, command=command) if command else ev
         out.append(ev)
     return out
+
+
+_TRANSCRIPT_SENT = re.compile(r"^\s*>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b", re.IGNORECASE)
+
+
+def transcript_command(text: str, address: str) -> str | None:
+    """The command a session transcript (sendmail, Courier: ``>>> DATA`` / ``<<< 550 ...``) shows
+    the reply naming ``address`` answered.
+
+    A pipelining client prints its last command (DATA) and then the replies to the batch: when a
+    ``503`` (no valid recipients) follows in the same batch, the refusals before it answered the
+    pipelined RCPT TO commands, not DATA.
+    """
+    address = address.lower()
+    sent: str | None = None
+    found = False
+    for line in text.splitlines():
+        m = _TRANSCRIPT_SENT.match(line)
+        if m:
+            if found:
+                break
+            sent = _canonical_command(m.group(1))
+            continue
+        stripped = line.strip()
+        if not stripped.startswith("<<<") or sent is None:
+            continue
+        reply = stripped[3:].strip()
+        if found:
+            if sent == "DATA" and reply.startswith("503"):
+                return "RCPT"
+        elif address in reply.lower():
+            found = True
+    return sent if found else None
 
 
 def paragraph_about(text: str, address: str) -> str:

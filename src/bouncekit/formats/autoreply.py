@@ -39,4 +39,17 @@ class AutoReply:
         if not senders:
             return []
         diagnostic = unfold(mail.body.strip())[:500]
+        if self._unsubscribe(mail):
+            # A mail client acting on List-Unsubscribe (RFC 2369 mailto:) for its user: the
+            # recipient's own request to stop, i.e. feedback, not an out-of-office.
+            return [Evidence(recipient=senders[0], action="failed", diagnostic=diagnostic, hint=Group.FEEDBACK)]
         return [Evidence(recipient=senders[0], action="delivered", diagnostic=diagnostic, hint=Group.VACATION)]
+
+    @staticmethod
+    def _unsubscribe(mail: Mail) -> bool:
+        """Apple Mail marks the unsubscribe mails it sends with ``X-Apple-Unsubscribe: true``;
+        other clients send subject "unsubscribe" with words about unsubscribing."""
+        if mail.header("X-Apple-Unsubscribe").strip().lower() == "true":
+            return True
+        return (mail.subject.strip().lower() == "unsubscribe"
+                and "unsubscribe" in mail.body[:2000].lower())

@@ -39,6 +39,7 @@ _SMTP_ERROR = re.compile(
 _HOST = re.compile(r"(?i)(?:^|\s)host\s+([\w.-]+)\s+\[[^\]]*\](?::\s*|\s+|$)")
 _GENERATED = re.compile(r"(?i)\(?(?:ultimately )?generated (?:by|from)\s+<?([^\s>)]+)>?\)?")
 _TEXT_SECTION = re.compile(r"(?ms)^------ (.+?) ------\s*\n(.*?)(?=^------ |\Z)")
+_LOCAL_DELIVERY = re.compile(r"(?i)^(?:pipe|save|append(?:ing)?) to [|/]")
 _COPY = re.compile(r"(?m)^-{5,} This is a copy")
 _COMMANDS = {"INITIAL CONNECTION": "CONN", "END OF DATA": "DATA", "RCPT TO": "RCPT", "MAIL FROM": "MAIL",
              "EHLO": "HELO"}
@@ -69,7 +70,7 @@ class Exim:
         dsn = {ev.recipient: ev for ev in dsn_evidence(mail)}
         dsn_list = list(dsn.values())
         out: list[Evidence] = []
-        for i, (recipient, lines) in enumerate(found):
+        for i, (recipient, lines, local) in enumerate(found):
             detail = unfold(" ".join(lines))
             detail = _GENERATED.sub(" ", detail).strip()
             command = None
@@ -85,6 +86,8 @@ class Exim:
                 detail = (detail[: m.start()] + " " + detail[m.end():]).strip()
             if not detail and recipient in extra:
                 detail = extra[recipient]
+            if local:  # "pipe to |cmd: <the program's words>": the failure is the local program's
+                detail = f"{local}: {detail}" if detail else local
             fields = dsn.get(recipient) or (dsn_list[i] if len(dsn_list) == len(found) else None)
             out.append(evidence(recipient, detail.strip(' "'), remote_mta=host, command=command,
                                 status=fields.status if fields else None,
@@ -98,8 +101,9 @@ class Exim:
             return addresses.normalize(m.group(1))
         return addresses.normalize(head.strip().rstrip(":"))
 
-    def _blocks(self, text: str, failed: list[str]) -> list[tuple[str | None, list[str]]]:
-        """The indented list: a recipient line, then its more-indented detail lines."""
+    def _blocks(self, text: str, failed: list[str]) -> list[tuple[str | None, list[str], str | None]]:
+        """The indented list: a recipient line, then its more-indented detail lines. The third item
+        is the head of a local delivery ("pipe to |cmd", "save to /path"), else None."""
         blocks: list[tuple[str, list[str]]] = []
         indent = None
         for line in text.splitlines():
@@ -116,10 +120,11 @@ class Exim:
         out = []
         for i, (head, lines) in enumerate(blocks):
             recipient = self._recipient(head)
+            local = head if _LOCAL_DELIVERY.match(head) else None
             if recipient is None:  # "pipe to |...", "save to /path", a bare local part
                 gen = next((g for g in map(_GENERATED.search, lines) if g), None)
                 recipient = addresses.normalize(gen.group(1)) if gen else None
             if recipient is None and len(failed) == len(blocks):
                 recipient = failed[i]  # X-Failed-Recipients lists them in the same order
-            out.append((recipient, lines))
+            out.append((recipient, lines, local))
         return out

@@ -56,8 +56,9 @@ class Sendmail:
         text = mail.body
         aliases: dict[str, str] = {}
         listed = self._listed(text, aliases)
-        replies, summaries, hosts = self._transcript(text)
         dsn = dsn_evidence(mail)
+        known = set(listed) | {ev.recipient.lower() for ev in dsn if ev.recipient}
+        replies, summaries, hosts = self._transcript(text, known)
         order = list(listed) + [r for r in summaries if r and r not in listed]
         if dsn and len(dsn) == len(order) and any(ev.recipient is None for ev in dsn):
             # "Final-Recipient: RFC822; @host" and the like: the list names them in the same order
@@ -121,8 +122,13 @@ class Sendmail:
         return out
 
     @staticmethod
-    def _transcript(text: str) -> tuple[dict, dict, dict]:
-        """Remote replies per recipient ("" for the whole session), summary lines, remote hosts."""
+    def _transcript(text: str, known: set[str] | None = None) -> tuple[dict, dict, dict]:
+        """Remote replies per recipient ("" for the whole session), summary lines, remote hosts.
+
+        A reply is filed under the address it names only when that address is one of the ``known``
+        recipients (when given): "554 ... contact postmaster@example.org" mentions an address, it
+        does not name the recipient it refuses.
+        """
         replies: dict[str, tuple[str, str | None]] = {}
         summaries: dict[str, str] = {}
         hosts: dict[str, str] = {}
@@ -146,7 +152,7 @@ class Sendmail:
                 target = found[0].lower() if found else ""
             elif line.startswith("<<< ") and not quit_sent:
                 reply = line[4:].strip()
-                named = addresses.find_addresses(reply)
+                named = [a for a in addresses.find_addresses(reply) if known is None or a.lower() in known]
                 key = named[0].lower() if named and not target else target
                 if continued and key in replies:
                     replies[key] = (replies[key][0] + " " + reply, replies[key][1])  # a multi-line reply

@@ -19,7 +19,7 @@ _FIRST_LINE = "sorry, we were unable to deliver your message"
 _RECIPIENT = re.compile(r"(?m)^<([^<>\s]+@[^<>\s]+)>:\s*$")
 _COMMAND_TAG = re.compile(r"\[(RCPT_TO|MAIL_FROM|DATA|HELO|EHLO|CONNECT)\]")
 _REMOTE_SAID = re.compile(r"(?i)^remote host said:\s*")
-_CODE_COLON = re.compile(r"^([245]\d\d):\s*:?\s*")
+_CODE_COLON = re.compile(r"^([245]\d\d):[ \t]*")
 _COMMANDS = {"RCPT_TO": "RCPT", "MAIL_FROM": "MAIL", "DATA": "DATA", "HELO": "HELO", "EHLO": "HELO",
              "CONNECT": "CONN"}
 _END = re.compile(r"(?m)^--- Below this line")
@@ -48,7 +48,9 @@ class Yahoo:
             diag = _REMOTE_SAID.sub("", diag)
             code = _CODE_COLON.match(diag)
             reply = code.group(1) if code else None
-            if code:  # "550: 5.1.1 <a@b>... User Unknown" -> "550 5.1.1 <a@b>... User Unknown"
+            # "550: 5.1.1 <a@b>... User Unknown" -> "550 5.1.1 <a@b>... User Unknown"; an empty address
+            # ("550: : User unknown") keeps its colon: "550 : User unknown" is a reply after DATA.
+            if code:
                 diag = f"{reply} {diag[code.end():]}".strip()
             out.append(evidence(m.group(1), diag, reply_code=reply, command=command))
         return out

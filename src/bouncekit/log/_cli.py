@@ -42,8 +42,8 @@ def _db_parent() -> argparse.ArgumentParser:
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day (UTC) of `received`, included")
-    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (UTC) of `received`, included")
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day (UTC) the log received bounces, included")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day (UTC) the log received bounces, included")
     p.add_argument("--error", metavar="TEXT", help="text in the error (case-insensitive)")
     p.add_argument("--group", metavar="G", action="append", help="error group (repeatable: any of them)")
     p.add_argument("--to", metavar="PART", help="part of the recipient address (case-insensitive)")
@@ -252,13 +252,17 @@ def _table(entries: Sequence[Entry], out: TextIO) -> None:
         out.write(" ".join(f"{_clip(c, w):<{w}}" for c, (_, w) in zip(cells, cols)) + " " + _clip(e.diagnostic, rest) + "\n")
 
 
+_DATE_FROM = {"date": "its Date header", "mtime": "the file's modification time", "ingest": "no date: ingest time"}
+
+
 def _detail(e: Entry, out: TextIO) -> None:
     def line(name: str, value: object) -> None:
         if value not in (None, ""):
             out.write(f"{name + ':':<20} {value}\n")
 
     line("id", e.id)
-    line("received", f"{e.received:%Y-%m-%d %H:%M:%S} UTC (from the {e.received_from})")
+    line("received", f"{e.received:%Y-%m-%d %H:%M:%S} UTC (when the log received it)")
+    line("bounce date", f"{e.bounce_date:%Y-%m-%d %H:%M:%S} UTC ({_DATE_FROM.get(e.bounce_date_from, e.bounce_date_from)})")
     line("status", f"{e.outcome} / {e.category} / {e.event}")
     line("sender", e.original_from)
     line("return-path", e.original_return_path)

@@ -5,7 +5,8 @@ missing ones in order, each in its own transaction, so a database written by an 
 is brought up to date on first use (and one written by a newer bouncekit is refused).
 Never edit a migration that has shipped: add the next one.
 
-Dates are stored as ISO 8601 UTC text, ``YYYY-MM-DDTHH:MM:SSZ``, which sorts as it reads.
+Version 1's comments describe ``received`` as it was then; version 3 changed its meaning (see
+``_V3``). Dates are stored as ISO 8601 UTC text, ``YYYY-MM-DDTHH:MM:SSZ``, which sorts as it reads.
 ``*_lc`` columns hold lower-cased copies for case-insensitive substring search.
 """
 
@@ -138,8 +139,45 @@ def _split(script: str) -> list[str]:
     return out
 
 
+# Version 3: `received` becomes the time the log received the bounce (the ingest time, UTC), as
+# the services users compare bouncekit with show it, so that an archive just ingested is found by
+# "the last 7 days" and retention counts from arrival. The bounce's own date (its Date header,
+# else the file's mtime, else the ingest time) moves to `bounce_date`, with `bounce_date_from`
+# (formerly `received_from`) saying which; suppression scoring counts days on it. Existing rows:
+# the old `received` is copied into `bounce_date`, `received` is set from `ingested_at`.
+_V3 = """
+ALTER TABLE messages RENAME COLUMN received_from TO bounce_date_from;
+ALTER TABLE messages ADD COLUMN bounce_date TEXT;
+UPDATE messages SET bounce_date = received, received = ingested_at;
+ALTER TABLE bounces ADD COLUMN bounce_date TEXT;
+UPDATE bounces SET bounce_date = received,
+    received = (SELECT m.ingested_at FROM messages m WHERE m.hash = bounces.message_hash);
+DROP INDEX bounces_recipient;
+CREATE INDEX bounces_recipient ON bounces(recipient_lc, bounce_date);
+"""
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    for statement in _split(_V3):
+        conn.execute(statement)
+
+
+# Version 4: delivery reports (delivered, relayed, expanded) and auto-replies are stored too, as
+# rows with `failure = 0`, so a console can show everything a mailbox received and a "show only
+# failures" switch has something to hide. Searches, counts, exports and the suppression policy
+# look at failures only unless asked. Rows stored before are all failures.
+_V4 = """
+ALTER TABLE bounces ADD COLUMN failure INTEGER NOT NULL DEFAULT 1;
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for statement in _split(_V4):
+        conn.execute(statement)
+
+
 #: The migrations, in order; the schema version is the number applied.
-MIGRATIONS = (_v1, _v2)
+MIGRATIONS = (_v1, _v2, _v3, _v4)
 VERSION = len(MIGRATIONS)
 
 
@@ -163,6 +201,8 @@ def migrate(conn: sqlite3.Connection, *, target: int = VERSION) -> int:
     Each step runs in an immediate transaction, so two processes opening a fresh file at once
     do not both apply it.
     """
+    if current_version(conn) == target:
+        return target  # the common case: up to date; no write lock, so opening never waits for an ingest
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:

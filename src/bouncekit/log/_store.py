@@ -42,7 +42,13 @@ DEFAULT_RETENTION_DAYS = 40
 #: The CSV export's columns, in order.
 CSV_COLUMNS: tuple[str, ...] = ("received", "status", "from", "to", "message ID", "error")
 
-_NOT_LOGGED_GROUPS = frozenset({Group.DELIVERED, Group.VACATION})
+_NOT_FAILED_GROUPS = frozenset({Group.DELIVERED, Group.VACATION})
+
+#: Sort orders of :meth:`BounceLog.search` (``-`` in front for descending) and their columns.
+ORDERS: dict[str, str] = {
+    "received": "b.received", "recipient": "b.recipient_lc", "subject": "m.orig_subject",
+    "error": "b.diagnostic_lc", "group": "b.grp",
+}
 _NOT_FAILED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
@@ -100,9 +106,12 @@ class Entry:
     id: int
     """Row id, for ``log show ID``."""
     received: datetime
-    """When the bounce was sent (its Date header), else the file's mtime, else the ingest time (UTC)."""
-    received_from: str
-    """Where ``received`` came from: ``date``, ``mtime`` or ``ingest``."""
+    """When the log received the bounce: the time it was ingested (UTC). Date ranges and retention use it."""
+    bounce_date: datetime
+    """The bounce's own date: its Date header, else the file's mtime, else the ingest time (UTC).
+    Suppression scoring counts days on it."""
+    bounce_date_from: str
+    """Where ``bounce_date`` came from: ``date``, ``mtime`` or ``ingest``."""
     recipient: str
     """The failed recipient (from the bounce, else decoded from a VERP return path)."""
     action: str | None
@@ -192,7 +201,8 @@ class Suppression:
     reason: str
     """Why, as a sentence."""
     since: datetime
-    """When it was (last) put on the list."""
+    """When it was (last) put on the list: the date of the bounce that put it there (its own date,
+    ``Entry.bounce_date``), or the time it was added by hand."""
     bounce_id: int | None
     """The log entry that put it there."""
     valid_since: datetime | None
@@ -225,7 +235,7 @@ class IngestStats:
     duplicate_records: int = 0
     """Records already in the log."""
     not_failures: int = 0
-    """Recipients reported delivered or auto-replying: not logged."""
+    """Recipients reported delivered or auto-replying: stored apart (``failures_only=False`` finds them)."""
     no_recipient: int = 0
     """Failures for which neither the bounce nor a VERP return path named a recipient."""
     suppressed: int = 0
@@ -237,15 +247,16 @@ class IngestStats:
         return (f"{self.messages} messages read: {self.new_messages} new, {self.known_messages} already in the log, "
                 f"{self.not_bounces} not bounces, {self.unreadable} unreadable; "
                 f"{self.records} records added, {self.duplicate_records} already present, "
-                f"{self.not_failures} delivered/auto-reply not logged, {self.no_recipient} without recipient; "
+                f"{self.not_failures} delivered/auto-reply kept apart, {self.no_recipient} without recipient; "
                 f"{self.suppressed} addresses suppressed.")
 
 
 _ENTRY_SQL = """
-SELECT b.id, b.received, m.received_from, b.recipient, b.action, b.status, b.reply_code, b.grp, b.hard,
+SELECT b.id, b.received, m.bounce_date_from, b.recipient, b.action, b.status, b.reply_code, b.grp, b.hard,
        b.diagnostic, b.remote_mta, b.rule, b.command, m.format, m.reporting_mta, m.subject,
        m.orig_message_id, m.orig_from, m.orig_to, m.orig_subject, m.orig_return_path, b.verp_recipient,
-       m.orig_headers, b.prior_suppressed, m.source, m.source_index, m.hash, m.ingested_at
+       m.orig_headers, b.prior_suppressed, m.source, m.source_index, m.hash, m.ingested_at,
+       coalesce(b.bounce_date, b.received)
 FROM bounces b JOIN messages m ON m.hash = b.message_hash
 """
 
@@ -256,7 +267,8 @@ def _entry(row: Sequence[Any]) -> Entry:
     except ValueError:
         group = Group.UNDEFINED
     return Entry(
-        id=row[0], received=_from_text(row[1]), received_from=row[2], recipient=row[3], action=row[4],
+        id=row[0], received=_from_text(row[1]), bounce_date=_from_text(row[28]), bounce_date_from=row[2],
+        recipient=row[3], action=row[4],
         status=row[5], reply_code=row[6], group=group, hard=bool(row[8]), diagnostic=row[9],
         remote_mta=row[10], rule=row[11], command=row[12], format=row[13], reporting_mta=row[14],
         subject=row[15], original_message_id=row[16], original_from=row[17], original_to=row[18],
@@ -398,21 +410,22 @@ class BounceLog:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for digest, source, index, mtime, report in pending:
+                received = ingested
                 if report.date is not None:
-                    received, received_from = _utc_text(report.date), "date"
+                    bounce_date, bounce_date_from = _utc_text(report.date), "date"
                 elif mtime is not None or (mtime := _mtime(source)) is not None:
-                    received, received_from = _utc_text(datetime.fromtimestamp(mtime, timezone.utc)), "mtime"
+                    bounce_date, bounce_date_from = _utc_text(datetime.fromtimestamp(mtime, timezone.utc)), "mtime"
                 else:
-                    received, received_from = ingested, "ingest"
+                    bounce_date, bounce_date_from = ingested, "ingest"
                 headers: dict[str, str] = {}
                 for name, value in report.original_headers:
                     headers.setdefault(name, value)
                 cur = conn.execute(
-                    "INSERT OR IGNORE INTO messages (hash, received, received_from, ingested_at, source, "
-                    "source_index, is_bounce, format, reporting_mta, subject, envelope_to, orig_message_id, "
+                    "INSERT OR IGNORE INTO messages (hash, received, bounce_date, bounce_date_from, ingested_at, "
+                    "source, source_index, is_bounce, format, reporting_mta, subject, envelope_to, orig_message_id, "
                     "orig_from, orig_to, orig_subject, orig_return_path, orig_headers, errors) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (digest, received, received_from, ingested, source, index, int(report.is_bounce),
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (digest, received, bounce_date, bounce_date_from, ingested, source, index, int(report.is_bounce),
                      report.format, report.reporting_mta, report.subject, report.envelope_to,
                      report.original_message_id, report.original_from, report.original_to,
                      report.original_subject, report.original_return_path,
@@ -425,28 +438,34 @@ class BounceLog:
                     stats.not_bounces += 1
                     continue
                 verp = decode_verp(report.original_return_path) or decode_verp(report.envelope_to)
-                for d in report.deliveries:
-                    if d.group in _NOT_LOGGED_GROUPS or d.action in _NOT_FAILED_ACTIONS:
-                        stats.not_failures += 1
-                        continue
+                # Failures first: a (message, recipient) pair is stored once, and a failure beats a
+                # success notice for the same recipient in the same message.
+                for d in sorted(report.deliveries, key=lambda d: not _is_failure(d.group, d.action)):
+                    failure = _is_failure(d.group, d.action)
                     recipient = d.recipient or verp
-                    if not recipient:
+                    if not failure:
+                        stats.not_failures += 1
+                    elif not recipient:
                         stats.no_recipient += 1
+                    if not recipient:
                         continue
                     recipient_lc = recipient.lower()
-                    prior = self._suppressed_before(recipient_lc, received)
+                    prior = failure and self._suppressed_before(recipient_lc, bounce_date)
                     cur = conn.execute(
                         "INSERT OR IGNORE INTO bounces (message_hash, recipient, recipient_lc, verp_recipient, "
-                        "received, action, status, reply_code, grp, hard, diagnostic, diagnostic_lc, remote_mta, "
-                        "rule, command, prior_suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (digest, recipient, recipient_lc, verp, received, d.action, d.status, d.reply_code,
+                        "received, bounce_date, action, status, reply_code, grp, hard, diagnostic, diagnostic_lc, "
+                        "remote_mta, rule, command, prior_suppressed, failure) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (digest, recipient, recipient_lc, verp, received, bounce_date, d.action, d.status, d.reply_code,
                          d.group.value, int(d.hard), d.diagnostic or "", (d.diagnostic or "").lower(),
-                         d.remote_mta, d.rule, d.command, int(prior)))
+                         d.remote_mta, d.rule, d.command, int(prior), int(failure)))
+                    if not failure:
+                        continue
                     if cur.rowcount == 0:
                         stats.duplicate_records += 1
                         continue
                     stats.records += 1
-                    if self._apply_policy(cur.lastrowid, recipient_lc, received, d.action, d.group, d.hard,
+                    if self._apply_policy(cur.lastrowid, recipient_lc, bounce_date, d.action, d.group, d.hard,
                                           d.status or d.reply_code, d.diagnostic, ingested):
                         stats.suppressed += 1
             conn.execute("COMMIT")
@@ -456,12 +475,16 @@ class BounceLog:
 
     # -- suppression ----------------------------------------------------------------------------
 
-    def _suppressed_before(self, address: str, received: str) -> bool:
+    # The policy runs on the bounces' own dates (``bounce_date``), not on when they were ingested:
+    # replaying an archive of a month of bounces in one go must count the days they span, not one
+    # ingest day, and a bounce dated before an address was marked valid must not put it back.
+
+    def _suppressed_before(self, address: str, bounce_date: str) -> bool:
         row = self._conn.execute("SELECT 1 FROM suppression WHERE address = ? AND state = 'suppressed' "
-                                 "AND since < ?", (address, received)).fetchone()
+                                 "AND since < ?", (address, bounce_date)).fetchone()
         return row is not None
 
-    def _apply_policy(self, bounce_id: int | None, address: str, received: str, action: str | None,
+    def _apply_policy(self, bounce_id: int | None, address: str, bounce_date: str, action: str | None,
                       group: Group, hard: bool, code: str | None, diagnostic: str, now_text: str) -> bool:
         """Update the suppression list for one new bounce; True when the address was put on it."""
         if group is Group.FEEDBACK:
@@ -475,17 +498,17 @@ class BounceLog:
         if row is not None and row[0] == "suppressed":
             return False
         valid_since = row[1] if row is not None else None
-        if valid_since is not None and received <= valid_since:
+        if valid_since is not None and bounce_date <= valid_since:
             return False  # a failure from before the address was marked valid
-        day = received[:10]
+        day = bounce_date[:10]
         score = 0
         if kind == "soft":
             as_of = date.fromisoformat(day)
             start = as_of - timedelta(days=self.policy.soft_window_days)
             days = [date.fromisoformat(r[0]) for r in self._conn.execute(
-                "SELECT DISTINCT substr(received, 1, 10) FROM bounces WHERE recipient_lc = ? AND hard = 0 "
-                "AND grp != 'feedback' AND (action IS NULL OR action = 'failed') AND received > ? "
-                "AND received < ?", (address, f"{start.isoformat()}T23:59:59Z", f"{day}T23:59:60Z"))]
+                "SELECT DISTINCT substr(bounce_date, 1, 10) FROM bounces WHERE recipient_lc = ? AND hard = 0 "
+                "AND grp != 'feedback' AND failure = 1 AND (action IS NULL OR action = 'failed') AND bounce_date > ? "
+                "AND bounce_date < ?", (address, f"{start.isoformat()}T23:59:59Z", f"{day}T23:59:60Z"))]
             score = soft_score(days, as_of=as_of, policy=self.policy,
                                since=date.fromisoformat(valid_since[:10]) if valid_since else None)
         if not decide(kind, score=score, policy=self.policy):
@@ -507,7 +530,7 @@ class BounceLog:
             "reason = excluded.reason, since = excluded.since, bounce_id = excluded.bounce_id, "
             "times = suppression.times + 1, updated_at = excluded.updated_at, "
             "valid_since = suppression.valid_since",
-            (address, kind, reason, received, bounce_id, now_text))
+            (address, kind, reason, bounce_date, bounce_id, now_text))
         return True
 
     def is_suppressed(self, address: str, /) -> tuple[bool, str]:
@@ -550,16 +573,24 @@ class BounceLog:
     # -- search ---------------------------------------------------------------------------------
 
     def _where(self, start: date | str | None, end: date | str | None, error: str | None,
-               group: str | Group | Iterable[str | Group] | None, to: str | None) -> tuple[str, list[Any]]:
+               group: str | Group | Iterable[str | Group] | None, to: str | None, hard: bool | None = None,
+               failures_only: bool = True) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         first, last = _day(start, "start"), _day(end, "end")
+        if first is not None and last is not None and first > last:
+            raise LogError(f"The start date {first.isoformat()} is after the end date {last.isoformat()}.")
         if first is not None:
             clauses.append("b.received >= ?")
             params.append(f"{first.isoformat()}T00:00:00Z")
         if last is not None:
             clauses.append("b.received < ?")
             params.append(f"{(last + timedelta(days=1)).isoformat()}T00:00:00Z")
+        if failures_only:
+            clauses.append("b.failure = 1")
+        if hard is not None:
+            clauses.append("b.hard = ?")
+            params.append(int(bool(hard)))
         if group:
             names = [group] if isinstance(group, (str, Group)) else list(group)
             values = []
@@ -583,21 +614,35 @@ class BounceLog:
 
     def search(self, *, start: date | str | None = None, end: date | str | None = None, error: str | None = None,
                group: str | Group | Iterable[str | Group] | None = None, to: str | None = None,
+               hard: bool | None = None, failures_only: bool = True, order: str = "-received",
                limit: int | None = 50, page: int = 1) -> list[Entry]:
         """Entries matching every filter given, newest first, one page of ``limit``.
 
         ``start``/``end``: dates (``YYYY-MM-DD``, both included, UTC) of ``received``; ``error``:
         text in the diagnostic; ``group``: one group or several; ``to``: part of the recipient.
         Text filters are case-insensitive substrings (``%`` and ``_`` are plain characters).
+        ``hard``: True for hard bounces only, False for soft ones only. ``failures_only=False``
+        also returns the delivery reports and auto-replies the log keeps apart. ``order``: one of
+        :data:`ORDERS` (``received``, ``recipient``, ``subject``, ``error``, ``group``), ``-``
+        in front for descending; ties newest first.
         """
-        return list(self.entries(start=start, end=end, error=error, group=group, to=to, limit=limit, page=page))
+        return list(self.entries(start=start, end=end, error=error, group=group, to=to, hard=hard,
+                                 failures_only=failures_only, order=order, limit=limit, page=page))
 
     def entries(self, *, start: date | str | None = None, end: date | str | None = None,
                 error: str | None = None, group: str | Group | Iterable[str | Group] | None = None,
-                to: str | None = None, limit: int | None = None, page: int = 1) -> Iterator[Entry]:
+                to: str | None = None, hard: bool | None = None, failures_only: bool = True,
+                order: str = "-received", limit: int | None = None, page: int = 1) -> Iterator[Entry]:
         """Like :meth:`search`, streaming, all pages by default."""
-        where, params = self._where(start, end, error, group, to)
-        sql = _ENTRY_SQL + where + " ORDER BY b.received DESC, b.id DESC"
+        where, params = self._where(start, end, error, group, to, hard, failures_only)
+        descending = order.startswith("-")
+        column = ORDERS.get(order.lstrip("-"))
+        if column is None:
+            raise LogError(f"{order!r} is not a sort order; use one of {', '.join(ORDERS)} (- in front: descending).")
+        direction = "DESC" if descending else "ASC"
+        sql = _ENTRY_SQL + where + f" ORDER BY {column} {direction}, b.received DESC, b.id DESC"
+        if column == "b.received":
+            sql = _ENTRY_SQL + where + f" ORDER BY b.received {direction}, b.id {direction}"
         if limit is not None:
             if limit < 1 or page < 1:
                 raise LogError("The limit and the page must be at least 1.")
@@ -607,10 +652,26 @@ class BounceLog:
             yield _entry(row)
 
     def count(self, *, start: date | str | None = None, end: date | str | None = None, error: str | None = None,
-              group: str | Group | Iterable[str | Group] | None = None, to: str | None = None) -> int:
+              group: str | Group | Iterable[str | Group] | None = None, to: str | None = None,
+              hard: bool | None = None, failures_only: bool = True) -> int:
         """How many entries match (the filters of :meth:`search`)."""
-        where, params = self._where(start, end, error, group, to)
+        where, params = self._where(start, end, error, group, to, hard, failures_only)
         return int(self._conn.execute("SELECT count(*) FROM bounces b" + where, params).fetchone()[0])
+
+    def count_by(self, key: str, /, *, start: date | str | None = None, end: date | str | None = None,
+                 error: str | None = None, group: str | Group | Iterable[str | Group] | None = None,
+                 to: str | None = None, hard: bool | None = None,
+                 failures_only: bool = True) -> list[tuple[str, int]]:
+        """How many entries match, per ``day`` (UTC day of ``received``, in date order) or per
+        ``group`` (most first): a list of (day or group name, count), only those with entries."""
+        where, params = self._where(start, end, error, group, to, hard, failures_only)
+        if key == "day":
+            sql = f"SELECT substr(b.received, 1, 10) AS k, count(*) FROM bounces b{where} GROUP BY k ORDER BY k"
+        elif key == "group":
+            sql = f"SELECT b.grp AS k, count(*) AS n FROM bounces b{where} GROUP BY k ORDER BY n DESC, k"
+        else:
+            raise LogError(f"{key!r} is not a way to count entries; use 'day' or 'group'.")
+        return [(str(k), int(n)) for k, n in self._conn.execute(sql, params)]
 
     def get(self, entry_id: int, /) -> Entry | None:
         """The entry with this id, or None."""
@@ -631,6 +692,7 @@ class BounceLog:
         """
         filters.pop("limit", None)
         filters.pop("page", None)
+        filters.setdefault("order", "-received")
         if isinstance(target, (str, os.PathLike)) and os.fspath(target) != "-":
             with open(target, "w", encoding="utf-8", newline="") as fh:
                 return self._write_csv(fh, filters)
@@ -666,6 +728,11 @@ class BounceLog:
             conn.execute("ROLLBACK")
             raise
         return removed
+
+
+def _is_failure(group: Group, action: str | None) -> bool:
+    """A failure (stored as an entry searches return by default), not a success notice or auto-reply."""
+    return group not in _NOT_FAILED_GROUPS and action not in _NOT_FAILED_ACTIONS
 
 
 def _digest(data: bytes) -> str:

@@ -220,6 +220,9 @@ def required_literal(compiled: Any) -> tuple[str, bool] | None:
             if run:
                 run.pop()
             close()
+            if ch == "{":  # a {m,n} quantifier: its digits are not text
+                end = pattern.find("}", i)
+                i = end if end > 0 else i
         elif ch == "+":
             close()
         elif ch in _REGEX_META:
