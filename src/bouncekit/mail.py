@@ -46,6 +46,7 @@ _BOUNDARY_LINE = re.compile(r"(?m)^--\S+\s*$")
 _RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient"})
 
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
+_WHITESPACE = re.compile(r"\s")  # what str.isspace() calls white space
 
 _ESC_JIS = "\x1b$B"
 
@@ -120,7 +121,7 @@ def content_type(part: Message) -> str:
     for the stdlib, as the type ``text/plain\\n   charset="iso-2022-jp"``: the first word is the type.
     """
     ctype = part.get_content_type()
-    return ctype.split(None, 1)[0] if ctype and any(c.isspace() for c in ctype) else ctype
+    return ctype.split(None, 1)[0] if ctype and _WHITESPACE.search(ctype) else ctype
 
 
 def part_text(part: Message) -> str:
