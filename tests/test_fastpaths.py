@@ -208,3 +208,15 @@ def test_ascii_field_blocks_are_part_text() -> None:
             assert direct == "\n".join(chunks), name
             checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("value", ["text/plain", " Multipart/Mixed ; boundary=x", "text", "a/b/c", "", ";x",
+                                   "message/rfc822;", "TEXT/HTML\n charset=x", "t\u00e9xt/plain", "x/\udce9"])
+def test_content_type_shortcut(value: str) -> None:
+    from bouncekit._mime import _content_type
+
+    msg = Message(policy=email.policy.compat32)
+    msg._headers = [("X-A", "1"), ("content-TYPE", value), ("Content-Type", "text/html")]
+    got = _content_type(msg._headers)
+    assert got is None or got == msg.get_content_type()
+    assert _content_type([("X", "y")]) == Message(policy=email.policy.compat32).get_content_type()

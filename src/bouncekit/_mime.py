@@ -90,7 +90,9 @@ def _entity(text: str, start: int, end: int) -> tuple[Message, Message]:
     msg = _new(fields)
     if missing:
         msg.defects.append(errors.MissingHeaderBodySeparatorDefect())
-    ctype = msg.get_content_type()
+    ctype = _content_type(fields)
+    if ctype is None:
+        ctype = msg.get_content_type()
     if ctype == "message/delivery-status":
         # blocks of fields, one message each, separated by one blank line
         blocks = []
@@ -119,6 +121,20 @@ def _entity(text: str, start: int, end: int) -> tuple[Message, Message]:
         return msg, msg
     msg._payload = text[body:end]  # type: ignore[attr-defined]
     return msg, msg
+
+
+def _content_type(fields: list[tuple[str, str]]) -> str | None:
+    """``get_content_type()`` of a message with these fields and the default type text/plain.
+
+    None for a non-ASCII Content-Type value (the stdlib wraps 8-bit values): ask the message.
+    """
+    for name, value in fields:
+        if name.lower() == "content-type":
+            if not value.isascii():
+                return None
+            ctype = value.partition(";")[0].strip().lower()
+            return ctype if ctype.count("/") == 1 else "text/plain"
+    return "text/plain"
 
 
 def _boundary_lines(text: str, sep: str, start: int, end: int) -> list[tuple[int, int, bool]]:
