@@ -286,7 +286,7 @@ _BACKREFERENCE = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(")
 
 
 def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], ...] | None:
-    """The top-level alternatives of ``compiled``, each compiled alone with its prefilter pieces.
+    """The top-level alternatives of ``compiled``, each searchable alone, with its prefilter pieces.
 
     ``compiled`` matches somewhere in a text exactly when one of its top-level alternatives does,
     so a yes/no search may try only the alternatives whose pieces the text holds (or that have
@@ -295,7 +295,7 @@ def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], .
     cut out of its text must parse to the very alternative the whole pattern has there.
     """
     pattern: str = compiled.pattern
-    if required_pieces(compiled) is None or _BACKREFERENCE.search(pattern):
+    if _pieces_of(compiled) is None or _BACKREFERENCE.search(pattern):
         return None
     verbose = bool(compiled.flags & regex.VERBOSE)
     texts = _top_level_alternatives(pattern, verbose)
@@ -315,12 +315,46 @@ def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], .
             for text, branch in zip(texts, items[0][1][1]):
                 if repr(list(_sre_parse.parse(text, flags))) != repr(list(branch)):
                     return None
-                alone = regex.compile(text, compiled.flags)
                 pieces = _needed(list(branch))
-                out.append((alone, None if pieces is None else tuple(sorted(pieces, key=lambda p: (-len(p), p)))))
+                out.append((_Alternative(text, compiled.flags),
+                            None if pieces is None else tuple(sorted(pieces, key=lambda p: (-len(p), p)))))
     except Exception:
         return None
     return tuple(out)
+
+
+class _LazyBranches:
+    """:func:`split_branches` of a pattern, worked out the first time a text gets that far."""
+
+    __slots__ = ("compiled", "_done", "_branches")
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+        self._done = False
+        self._branches: Any = None
+
+    def get(self) -> tuple[tuple[Any, tuple[str, ...] | None], ...] | None:
+        if not self._done:
+            self._branches = _branches_of(self.compiled)
+            self._done = True
+        return self._branches
+
+
+class _Alternative:
+    """One top-level alternative of a pattern, compiled the first time it is searched."""
+
+    __slots__ = ("text", "flags", "_compiled")
+
+    def __init__(self, text: str, flags: int) -> None:
+        self.text = text
+        self.flags = flags
+        self._compiled: Any = None
+
+    def search(self, string: str) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self.text, self.flags)
+        return compiled.search(string)
 
 
 def _top_level_alternatives(pattern: str, verbose: bool) -> list[str] | None:
@@ -803,7 +837,7 @@ class RuleSet:
             (rule, rule._literal, rule._literal_fold,
              None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status),
              _pieces_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None,
-             _branches_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None)
+             _LazyBranches(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None)
             for rule in self._rules
         )
         # The plan cut down for the facts of an evidence (codes, action, command, hint, format):
@@ -996,13 +1030,14 @@ class RuleSet:
             if pieces is not None and lower is not None:
                 if not any(map(holds, pieces)):
                     continue
-                if branches is not None:
+                alternatives = branches.get() if branches is not None else None
+                if alternatives is not None:
                     # yes or no is all that counts: try only the alternatives the text may hold
                     if rule._remote_re is not None and (
                             not evidence.remote_mta
                             or rule._search(rule._remote_re, evidence.remote_mta, "remote_mta") is None):
                         continue
-                    for alone, alone_pieces in branches:
+                    for alone, alone_pieces in alternatives:
                         if alone_pieces is not None and not any(map(holds, alone_pieces)):
                             continue
                         if alone.search(diagnostic) is not None:
