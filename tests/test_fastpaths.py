@@ -220,3 +220,10 @@ def test_content_type_shortcut(value: str) -> None:
     got = _content_type(msg._headers)
     assert got is None or got == msg.get_content_type()
     assert _content_type([("X", "y")]) == Message(policy=email.policy.compat32).get_content_type()
+
+
+def test_body_head_is_the_start_of_the_stripped_body() -> None:
+    for name, data in MESSAGES[:300] + [("blank", b"Subject: x\n\n \t\n\u2003\x1c\x85 hello".decode("latin-1").encode("utf-8"))]:
+        mail = Mail.from_bytes(data)
+        for size in (0, 1, 40, 400, 10**6):
+            assert mail.body_head(size) == mail.body.lstrip()[:size], name

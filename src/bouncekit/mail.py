@@ -47,6 +47,7 @@ _RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient"})
 
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:[ \t]")
 _WHITESPACE = re.compile(r"\s")  # what str.isspace() calls white space
+_LEADING_SPACE = re.compile(r"\s*")  # what str.lstrip() removes
 
 _ESC_JIS = "\x1b$B"
 
@@ -374,6 +375,15 @@ class Mail:
             if m:
                 text = text[: m.start()]
         return text
+
+    @cached_property
+    def _body_start(self) -> int:
+        return _LEADING_SPACE.match(self.body).end()  # type: ignore[union-attr]
+
+    def body_head(self, size: int) -> str:
+        """``body.lstrip()[:size]``, without copying the whole body (decoder guards look at its start)."""
+        start = self._body_start
+        return self.body[start:start + size]
 
     @cached_property
     def status_blocks(self) -> list[dict[str, str]]:

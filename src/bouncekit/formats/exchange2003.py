@@ -50,7 +50,7 @@ class Exchange2003:
             return True
         if any("with Internet Mail Service" in r for r in mail.headers("Received")[:3]):
             return True
-        head = mail.body.lstrip()[:400]
+        head = mail.body_head(400)
         return head.startswith("Your message") and "did not reach" in head
 
     def parse(self, mail: Mail) -> list[Evidence]:
