@@ -228,3 +228,39 @@ def test_body_head_is_the_start_of_the_stripped_body() -> None:
         mail = Mail.from_bytes(data)
         for size in (0, 1, 40, 400, 10**6):
             assert mail.body_head(size) == mail.body.lstrip()[:size], name
+
+
+def _ds_part(values: list[tuple[str, str]]) -> Message:
+    block = Message(policy=email.policy.compat32)
+    block._headers = list(values)
+    block._payload = ""
+    part = Message(policy=email.policy.compat32)
+    part._headers = [("Content-Type", "message/delivery-status")]
+    part._payload = [block]
+    return part
+
+
+def test_unfolded_field_blocks_read_as_part_text() -> None:
+    """parse_field_blocks reads the unfolded text as it reads the generator's (folded) text."""
+    import random
+
+    from bouncekit import mail as mail_module
+
+    parts = []
+    for name, data in MESSAGES:
+        mail = Mail.from_bytes(data)
+        parts += [p for p in mail.parts if isinstance(p.get_payload(), list)
+                  and p.get_content_type() in ("message/delivery-status", "message/global-delivery-status")]
+    rng = random.Random(9)
+    words = ["smtp;", "550", "5.1.1", "<user@example.com>...", "User", "unknown;", "host", "mx.example.com[192.0.2.1]:",
+             "said:", "a,b", "x" * 70, "(in", "reply", "to", "RCPT", "TO", "command)", ";", ",", "http://example.com/" + "p" * 50]
+    for _ in range(3000):
+        value = " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
+        parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
+    direct = 0
+    for part in parts:
+        text = mail_module._unfolded_field_blocks(part.get_payload())
+        if text is not None:
+            direct += 1
+            assert mail_module.parse_field_blocks(text) == mail_module.parse_field_blocks(mail_module.part_text(part))
+    assert direct > 2000
