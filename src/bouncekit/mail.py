@@ -333,7 +333,7 @@ class Mail:
     def _raw_index(self) -> dict[str, list[str]]:
         """Raw header values by lower-cased name, in order (what :func:`raw_headers` gives, indexed)."""
         index: dict[str, list[str]] = {}
-        for k, v in self.msg.raw_items():
+        for k, v in self.msg._headers:  # raw_items(), without the copy
             index.setdefault(k.lower(), []).append(v if isinstance(v, str) else str(v))
         return index
 
