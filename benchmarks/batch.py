@@ -5,7 +5,8 @@
 
 Builds an mboxrd by repeating the shared sisimai corpus (``../shared/corpus/sisimai/maildir/bsd``)
 to ``--messages`` messages (and ``--big`` for the memory check) in a temporary directory, then times
-each contender as a separate process on the same file and prints messages/s, ratios and peak RSS.
+each contender as a separate process on the same file and prints messages/s, ratios, peak RSS, the
+CPU seconds each used (all its processes) and the machine's load averages before and after.
 Sisimai (``apt-get install libsisimai-perl``) is driven by a perl one-liner (``Sisimai->make``);
 when it is not installed its column is skipped with a note. Peak RSS is the largest resident set of
 any process of the run (``ru_maxrss`` of the waited-for children of a fresh helper process).
@@ -37,9 +38,10 @@ import json, resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 dt = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": dt, "rc": p.returncode, "lines": p.stdout.count(b"\n"),
                   "tail": p.stdout[-200:].decode("utf-8", "replace"),
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+                  "maxrss_kb": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime}))
 """
 
 
@@ -69,6 +71,13 @@ def measure(cmd: list[str]) -> dict[str, float]:
 def bouncekit_cmd(mbox: Path, jobs: int) -> list[str]:
     return [sys.executable, "-m", "bouncekit.cli", "classify", "--format", "jsonl", "--no-progress",
             "--jobs", str(jobs), str(mbox)]
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min load averages)"
+    except OSError:  # pragma: no cover - no load average on this platform
+        return "unknown"
 
 
 def machine() -> str:
@@ -110,23 +119,26 @@ def main() -> int:
         print(f"input:   {mbox.name}: {args.messages} messages, {size / 1e6:.1f} MB "
               f"(the sisimai corpus, {len(os.listdir(args.corpus))} messages, repeated)")
         print()
+        print(f"load:    {_load()} before the runs (other processes compete for the CPUs when it is well above 0)")
         rows: list[tuple[str, float, int, str]] = []
         if shutil.which("perl") and subprocess.run(["perl", "-MSisimai", "-e", "1"],
                                                    capture_output=True).returncode == 0:
             r = measure(["perl", "-e", SISIMAI, str(mbox)])
             version = subprocess.run(["perl", "-MSisimai", "-e", "print $Sisimai::VERSION"],
                                      capture_output=True, text=True).stdout.strip()
-            rows.append((f"sisimai {version}", r["seconds"], r["maxrss_kb"], f"{r['tail'].strip()} records"))
+            rows.append((f"sisimai {version}", r["seconds"], r["maxrss_kb"],
+                         f"{r['cpu']:6.2f} {r['tail'].strip()} records"))
         else:
             print("note: Sisimai is not installed (apt-get install libsisimai-perl): its column is skipped")
         for jobs in (1, args.jobs):
             r = measure(bouncekit_cmd(mbox, jobs))
-            rows.append((f"bouncekit --jobs {jobs}", r["seconds"], r["maxrss_kb"], f"{r['lines']} records"))
-        print(f"{'':24} {'seconds':>8} {'msg/s':>8} {'peak RSS':>9}  output")
+            rows.append((f"bouncekit --jobs {jobs}", r["seconds"], r["maxrss_kb"], f"{r['cpu']:6.2f} {r['lines']} records"))
+        print(f"{'':24} {'seconds':>8} {'msg/s':>8} {'peak RSS':>9}  {'cpu s':>6} output")
         rates = {}
         for name, seconds, rss, note in rows:
             rates[name] = args.messages / seconds
             print(f"{name:24} {seconds:8.2f} {rates[name]:8.0f} {rss / 1024:7.0f}MB  {note}")
+        print(f"load:    {_load()} after the runs")
         print()
         one = rates[f"bouncekit --jobs 1"]
         many = rates[f"bouncekit --jobs {args.jobs}"]

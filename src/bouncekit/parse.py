@@ -442,11 +442,24 @@ def _date(mail: Mail) -> datetime | None:
 _ENVELOPE_TO = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 
 
+# A plain address, bare or in angle brackets, that email.utils.parseaddr gives back unchanged.
+# (Used with fullmatch; the lookbehind only keeps a search over hostile text linear.)
+_PLAIN_ADDRESS = re.compile(r"(?<![\w+.<-])(<?)([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(>?)")
+
+
+def _address_of(value: str) -> str:
+    """``email.utils.parseaddr(value)[1]``, without the general parser for a plain address."""
+    m = _PLAIN_ADDRESS.fullmatch(value)
+    if m is not None and bool(m.group(1)) == bool(m.group(3)):
+        return m.group(2)
+    return email.utils.parseaddr(value)[1]
+
+
 def _envelope_to(mail: Mail) -> str | None:
     for name in _ENVELOPE_TO:
         value = mail.header(name)
         if value:
-            address = email.utils.parseaddr(value)[1]
+            address = _address_of(value)
             if "@" in address:
                 return address
     return None

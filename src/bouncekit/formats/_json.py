@@ -18,11 +18,22 @@ _BROKEN_LINE = re.compile(r"!\r?\n ")
 
 
 def payload_text(mail: Mail) -> str:
-    """The body as text when it looks like JSON (or form-encoded JSON), else ""."""
+    """The body as text when it looks like JSON (or form-encoded JSON), else "".
+
+    Worked out once per mail (every webhook decoder asks).
+    """
+    cached = mail.__dict__.get("_json_payload_text")
+    if cached is None:
+        cached = mail.__dict__["_json_payload_text"] = _payload_text(mail)
+    return cached
+
+
+def _payload_text(mail: Mail) -> str:
     text = (mail.text_parts[0] if mail.text_parts else "").lstrip()
     if text[:1] in "{[" or text.startswith(("mandrill_events=", "{", "[")):
         return text
-    if mail.msg.keys() and mail.msg.keys()[0].lstrip()[:1] in "{[":  # a bare JSON file parsed as headers
+    keys = mail.msg.keys()
+    if keys and keys[0].lstrip()[:1] in "{[":  # a bare JSON file parsed as headers
         return mail.msg.as_string().lstrip()
     return ""
 

@@ -39,7 +39,7 @@ class DragonFly:
     def matches(self, mail: Mail) -> bool:
         if "DragonFly Mail Agent" in mail.header("Received"):
             return True
-        return mail.body.lstrip()[:60].startswith("This is the DragonFly Mail Agent")
+        return mail.body_head(60).startswith("This is the DragonFly Mail Agent")
 
     def parse(self, mail: Mail) -> list[Evidence]:
         text = mail.body

@@ -43,14 +43,14 @@ class Exchange2003:
     name = "exchange2003"
 
     def matches(self, mail: Mail) -> bool:
-        if mail.msg.get("X-MS-Embedded-Report") is not None:
+        if mail.has_header("X-MS-Embedded-Report"):
             return True
         mailer = mail.header("X-Mailer") + " " + mail.header("X-MimeOLE")
         if "Internet Mail Service" in mailer or "Produced By Microsoft Exchange" in mailer:
             return True
         if any("with Internet Mail Service" in r for r in mail.headers("Received")[:3]):
             return True
-        head = mail.body.lstrip()[:400]
+        head = mail.body_head(400)
         return head.startswith("Your message") and "did not reach" in head
 
     def parse(self, mail: Mail) -> list[Evidence]:

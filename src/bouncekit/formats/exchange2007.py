@@ -30,9 +30,9 @@ class Exchange2007:
     name = "exchange2007"
 
     def matches(self, mail: Mail) -> bool:
-        if mail.msg.get("X-MS-Exchange-Message-Is-Ndr") is not None:
+        if mail.has_header("X-MS-Exchange-Message-Is-Ndr"):
             return True
-        return bool(_SUBJECT.match(mail.subject)) and mail.msg.get("Content-Language") is not None
+        return bool(_SUBJECT.match(mail.subject)) and mail.has_header("Content-Language")
 
     def parse(self, mail: Mail) -> list[Evidence]:
         return microsoft_evidence(mail)

@@ -49,7 +49,7 @@ class Exim:
     name = "exim"
 
     def matches(self, mail: Mail) -> bool:
-        if mail.msg.get("X-Failed-Recipients") is not None:
+        if mail.has_header("X-Failed-Recipients"):
             return True
         subject = mail.subject.lower()
         return ("mail delivery system" in mail.sender

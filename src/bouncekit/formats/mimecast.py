@@ -34,7 +34,7 @@ class Mimecast:
     name = "mimecast"
 
     def matches(self, mail: Mail) -> bool:
-        if mail.msg.get("X-Mimecast-Originator") is not None or mail.msg.get("X-MC-System") is not None:
+        if mail.has_header("X-Mimecast-Originator") or mail.has_header("X-MC-System"):
             return True
         return "mimecast" in mail.header("Message-ID").lower() and "Delivery Failure" in mail.subject
 

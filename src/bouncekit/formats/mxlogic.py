@@ -30,7 +30,7 @@ class MXLogic:
     name = "mxlogic"
 
     def matches(self, mail: Mail) -> bool:
-        if mail.msg.get("X-MX-Bounce") is not None or mail.msg.get("X-MXL-NoteHash") is not None:
+        if mail.has_header("X-MX-Bounce") or mail.has_header("X-MXL-NoteHash"):
             return True
         return mail.header("Message-ID").startswith("<mxl~")
 

@@ -27,7 +27,7 @@ class Office365:
     name = "office365"
 
     def matches(self, mail: Mail) -> bool:
-        if mail.msg.get("X-MS-Exchange-Message-Is-Ndr") is None and not _SUBJECT.match(mail.subject):
+        if not mail.has_header("X-MS-Exchange-Message-Is-Ndr") and not _SUBJECT.match(mail.subject):
             return False
         return bool(_CLOUD.search(mail.header("Message-ID")) or _CLOUD.search(mail.sender.split("(")[0].strip()))
 

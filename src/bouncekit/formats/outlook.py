@@ -27,7 +27,7 @@ class Outlook:
     def matches(self, mail: Mail) -> bool:
         if _HOTMAIL.search(mail.sender):
             return True
-        return mail.msg.get("X-Message-Delivery") is not None and "hotmail" in mail.header("Message-ID").lower()
+        return mail.has_header("X-Message-Delivery") and "hotmail" in mail.header("Message-ID").lower()
 
     def parse(self, mail: Mail) -> list[Evidence]:
         return microsoft_evidence(mail)

@@ -38,7 +38,7 @@ class Postfix:
     def matches(self, mail: Mail) -> bool:
         if mail.subject.lower() in _SUBJECTS and "mailer-daemon" in mail.sender:
             return True
-        if mail.body.lstrip()[:40].startswith("This is the mail system at host"):
+        if mail.body_head(40).startswith("This is the mail system at host"):
             return True
         return any("x-postfix-queue-id" in block for block in mail.status_blocks[:1])
 

@@ -19,6 +19,7 @@ from ._common import dsn_evidence, evidence
 
 _LINE = re.compile(r"(?m)^[^\s:]*:[^\s:]*:<([^\s<>]+@[^\s<>]+)>\s*:\s*(.+)$")
 _IN_COMMAND = re.compile(r"(?i)\s+in\s+(RCPT TO|MAIL FROM|DATA|connect|HELO|EHLO)\s*$")
+_SIGNATURE = "This is an automatically generated message from SendGrid"
 _COMMANDS = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "DATA": "DATA", "CONNECT": "CONN", "HELO": "HELO",
              "EHLO": "HELO"}
 
@@ -29,7 +30,7 @@ class SendGrid:
     def matches(self, mail: Mail) -> bool:
         if any(k.startswith("x-sendgrid") for b in mail.status_blocks[:1] for k in b):
             return True
-        return mail.body.lstrip().startswith("This is an automatically generated message from SendGrid")
+        return mail.body_head(len(_SIGNATURE)).startswith(_SIGNATURE)
 
     def parse(self, mail: Mail) -> list[Evidence]:
         lines = {m.group(1).lower(): m.group(2) for m in _LINE.finditer(mail.body)}

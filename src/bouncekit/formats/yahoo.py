@@ -29,7 +29,7 @@ class Yahoo:
     name = "yahoo"
 
     def matches(self, mail: Mail) -> bool:
-        return mail.body.lstrip()[:120].lower().startswith(_FIRST_LINE)
+        return mail.body_head(120).lower().startswith(_FIRST_LINE)
 
     def parse(self, mail: Mail) -> list[Evidence]:
         text = mail.body

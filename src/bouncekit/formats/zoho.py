@@ -25,7 +25,7 @@ class Zoho:
     name = "zoho"
 
     def matches(self, mail: Mail) -> bool:
-        if "Zoho Mail" in mail.header("X-Mailer") or mail.msg.get("X-ZohoMail") is not None:
+        if "Zoho Mail" in mail.header("X-Mailer") or mail.has_header("X-ZohoMail"):
             return "mailer-daemon" in mail.sender or "postmaster" in mail.sender
         return False
 

@@ -239,6 +239,228 @@ def required_literal(compiled: Any) -> tuple[str, bool] | None:
     return (best.casefold() if fold else best), fold
 
 
+try:  # the stdlib's regular expression parser (3.11+: re._parser; 3.10: sre_parse)
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+_QUANTIFIER_BRACE = regex.compile(r"\{\d*,?\d*\}")
+
+
+def required_pieces(compiled: Any) -> tuple[str, ...] | None:
+    """Lower-case ASCII pieces of text one of which every match of ``compiled`` contains, or None.
+
+    A sound prefilter for a pattern searched in an ASCII text: when no piece is a substring of the
+    lower-cased text, the pattern cannot match it, whatever its flags (lower-casing both sides only
+    widens what counts as present). Read from the pattern's syntax tree (the stdlib parser): a
+    sequence needs each of its mandatory items, an alternation one piece of each branch, a repeat
+    with a minimum of at least one what its body needs; classes, ``.``, optional items, anchors and
+    lookarounds need nothing. None (always search) when the tree cannot be read safely: a pattern
+    the stdlib cannot parse (``regex``-only syntax), version 1 or full case folding, a brace that is
+    not a plain quantifier, or a branch that needs no literal text. An empty tuple: the pattern
+    cannot match an ASCII text at all (every branch needs a non-ASCII letter).
+    """
+    if compiled.flags & (regex.VERSION1 | regex.FULLCASE):
+        return None
+    pattern: str = compiled.pattern
+    at = pattern.find("{")
+    while at >= 0:
+        if not _QUANTIFIER_BRACE.match(pattern, at):
+            return None
+        at = pattern.find("{", at + 1)
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = _sre_parse.parse(pattern, regex.VERBOSE if compiled.flags & regex.VERBOSE else 0)
+    except Exception:  # regex-only syntax: no shortcut
+        return None
+    pieces = _needed(list(tree))
+    if pieces is None:
+        return None
+    return tuple(sorted(pieces, key=lambda p: (-len(p), p)))
+
+
+_BACKREFERENCE = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(")
+
+
+def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], ...] | None:
+    """The top-level alternatives of ``compiled``, each searchable alone, with its prefilter pieces.
+
+    ``compiled`` matches somewhere in a text exactly when one of its top-level alternatives does,
+    so a yes/no search may try only the alternatives whose pieces the text holds (or that have
+    none). None when the pattern is not a top-level alternation that can be cut safely: it must
+    parse (stdlib parser), use no back-references (group numbers change when cut), and each piece
+    cut out of its text must parse to the very alternative the whole pattern has there.
+    """
+    pattern: str = compiled.pattern
+    if _pieces_of(compiled) is None or _BACKREFERENCE.search(pattern):
+        return None
+    verbose = bool(compiled.flags & regex.VERBOSE)
+    texts = _top_level_alternatives(pattern, verbose)
+    if texts is None or len(texts) < 2:
+        return None
+    flags = regex.VERBOSE if verbose else 0
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = _sre_parse.parse(pattern, flags)
+            items = list(tree)
+            if len(items) != 1 or items[0][0] is not _sre_parse.BRANCH or len(items[0][1][1]) != len(texts):
+                return None
+            out = []
+            for text, branch in zip(texts, items[0][1][1]):
+                if repr(list(_sre_parse.parse(text, flags))) != repr(list(branch)):
+                    return None
+                pieces = _needed(list(branch))
+                out.append((_Alternative(text, compiled.flags),
+                            None if pieces is None else tuple(sorted(pieces, key=lambda p: (-len(p), p)))))
+    except Exception:
+        return None
+    return tuple(out)
+
+
+class _LazyBranches:
+    """:func:`split_branches` of a pattern, worked out the first time a text gets that far."""
+
+    __slots__ = ("compiled", "_done", "_branches")
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+        self._done = False
+        self._branches: Any = None
+
+    def get(self) -> tuple[tuple[Any, tuple[str, ...] | None], ...] | None:
+        if not self._done:
+            self._branches = _branches_of(self.compiled)
+            self._done = True
+        return self._branches
+
+
+class _Alternative:
+    """One top-level alternative of a pattern, compiled the first time it is searched."""
+
+    __slots__ = ("text", "flags", "_compiled")
+
+    def __init__(self, text: str, flags: int) -> None:
+        self.text = text
+        self.flags = flags
+        self._compiled: Any = None
+
+    def search(self, string: str) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self.text, self.flags)
+        return compiled.search(string)
+
+
+def _top_level_alternatives(pattern: str, verbose: bool) -> list[str] | None:
+    """``pattern`` cut at its top-level ``|`` (escapes, classes, groups and verbose comments skipped)."""
+    out: list[str] = []
+    depth = 0
+    start = i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1
+            while i < n and pattern[i] != "]":
+                if pattern[i] == "[":
+                    return None  # a nested set (version 1 syntax): not cut
+                i += 2 if pattern[i] == "\\" else 1
+            i += 1
+            continue
+        if verbose and ch == "#":
+            while i < n and pattern[i] != "\n":
+                i += 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    if depth != 0:
+        return None
+    out.append(pattern[start:])
+    return out
+
+
+def _ascii_reachable(ch: str) -> bool:
+    """True when a non-ASCII pattern character might match an ASCII one ignoring case (K, ſ, İ...)."""
+    return any(c.isascii() for c in ch.lower() + ch.upper() + ch.casefold() + ch.title())
+
+
+def _needed(items: list[Any]) -> frozenset[str] | None:
+    """The best set of pieces one of which every match of the sequence ``items`` contains.
+
+    The empty set: the sequence cannot match an ASCII text at all (it needs a non-ASCII letter).
+    None: nothing is known.
+    """
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run.clear()
+
+    P = _sre_parse
+    for op, value in items:
+        if op is P.LITERAL:
+            if value < 128:
+                run.append(chr(value).lower())
+                continue
+            if not _ascii_reachable(chr(value)):
+                return frozenset()  # no ASCII text holds this character
+            close()
+            continue
+        close()
+        inner: frozenset[str] | None = None
+        if op is P.SUBPATTERN:
+            inner = _needed(list(value[-1]))
+        elif op is getattr(P, "ATOMIC_GROUP", None):
+            inner = _needed(list(value))
+        elif op is P.BRANCH:
+            union: set[str] | None = set()
+            for branch in value[1]:
+                got = _needed(list(branch))
+                if got is None:
+                    union = None  # a branch that needs nothing known: the alternation neither
+                    break
+                union |= got
+            inner = frozenset(union) if union is not None else None
+        elif op in (P.MAX_REPEAT, P.MIN_REPEAT, getattr(P, "POSSESSIVE_REPEAT", None)) and value[0] >= 1:
+            inner = _needed(list(value[2]))
+        if inner is not None:
+            if not inner:
+                return inner
+            candidates.append(inner)
+    close()
+    if not candidates:
+        return None
+    # the most selective candidate: its shortest piece longest, then the fewest pieces
+    return max(candidates, key=_selectivity)
+
+
+def _selectivity(pieces: frozenset[str]) -> tuple[int, int]:
+    return min(len(p) for p in pieces), -len(pieces)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One row of a rule table: conditions (all must hold) and an outcome.
@@ -390,6 +612,10 @@ class Rule:
 
     def _matches(self, evidence: Evidence, format: str | None, diagnostic: str, folded: str | None) -> bool:
         """:meth:`matches`, with the casefolded diagnostic shared by all rules of a table (or None)."""
+        return self._holds_but_text(evidence, format) and self._text_holds(evidence, diagnostic, folded)
+
+    def _holds_but_text(self, evidence: Evidence, format: str | None) -> bool:
+        """The conditions other than the patterns: action, hint, format, command and the codes."""
         if self.action and (evidence.action or "failed").lower() not in self.action:
             return False
         if self.hint and evidence.hint not in self.hint:
@@ -408,6 +634,10 @@ class Rule:
             if code is None or not (code in self._reply_exact
                                     or (self._reply_glob is not None and self._reply_glob.match(code))):
                 return False
+        return True
+
+    def _text_holds(self, evidence: Evidence, diagnostic: str, folded: str | None) -> bool:
+        """The pattern conditions: the required literal, then ``remote_mta`` and ``diagnostic``."""
         literal = self._literal
         if literal is not None:
             if self._literal_fold:
@@ -578,7 +808,7 @@ class RuleSet:
     layered over another. Rule sets are immutable and safe to share between threads.
     """
 
-    __slots__ = ("_rules", "_ids", "_disabled", "_plan")
+    __slots__ = ("_rules", "_ids", "_disabled", "_plan", "_by_facts")
 
     def __init__(self, rules: Iterable[Rule] = (), *, disable: Iterable[str] | dict[str, str] = ()) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
@@ -600,11 +830,20 @@ class RuleSet:
         self._ids: dict[str, Rule] = ids
         # The matching plan: per rule, the cheapest tests that can rule it out without a call
         # (its required literal, the status classes it accepts), checked inline by match().
-        self._plan: tuple[tuple[Rule, str | None, bool, frozenset[str] | None], ...] = tuple(
+        # Rules of trusted tables (no time limit) also get the pieces of text one of which their
+        # diagnostic pattern needs (see required_pieces); a user pattern is always run, so that a
+        # pattern that runs out of time says so whatever the text.
+        self._plan: tuple[tuple[Any, ...], ...] = tuple(
             (rule, rule._literal, rule._literal_fold,
-             None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status))
+             None if not rule.status or any(s[0] == "*" for s in rule.status) else frozenset(s[0] for s in rule.status),
+             _pieces_of(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None,
+             _LazyBranches(rule._diagnostic_re) if rule._diagnostic_re is not None and rule.timeout is None else None)
             for rule in self._rules
         )
+        # The plan cut down for the facts of an evidence (codes, action, command, hint, format):
+        # the rules whose other conditions hold for them, up to the first rule without patterns
+        # (which then decides). Filled as evidences come; see match().
+        self._by_facts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         if isinstance(disable, dict):
             self._disabled: dict[str, str] = dict(disable)
         else:
@@ -765,17 +1004,60 @@ class RuleSet:
 
         Raises :class:`RuleTimeout` when a user pattern runs out of time.
         """
+        facts = (evidence.status, evidence.reply_code, evidence.action, evidence.command, evidence.hint, format)
+        plan = self._by_facts.get(facts)
+        if plan is None:
+            plan = self._plan_for(evidence, format)
+            if len(self._by_facts) >= 4096:
+                self._by_facts.clear()
+            self._by_facts[facts] = plan
         diagnostic = evidence.diagnostic or ""
-        folded = diagnostic.casefold()
-        status_class = evidence.status[0] if evidence.status else ""
-        for rule, literal, fold, classes in self._plan:
-            if classes is not None and status_class not in classes:
-                continue
-            if literal is not None and literal not in (folded if fold else diagnostic):
-                continue
-            if rule._matches(evidence, format, diagnostic, folded):
+        folded: str | None = None
+        # the pieces are lower-case ASCII: they prove a pattern absent only from an ASCII text
+        lower = diagnostic.lower() if diagnostic.isascii() else None
+        holds = lower.__contains__ if lower is not None else None
+        for rule, literal, fold, patterns, pieces, branches in plan:
+            if not patterns:
+                return rule  # its other conditions hold: nothing left to test
+            if literal is not None:
+                if fold:
+                    if folded is None:
+                        folded = diagnostic.casefold()
+                    if literal not in folded:
+                        continue
+                elif literal not in diagnostic:
+                    continue
+            if pieces is not None and lower is not None:
+                if not any(map(holds, pieces)):
+                    continue
+                alternatives = branches.get() if branches is not None else None
+                if alternatives is not None:
+                    # yes or no is all that counts: try only the alternatives the text may hold
+                    if rule._remote_re is not None and (
+                            not evidence.remote_mta
+                            or rule._search(rule._remote_re, evidence.remote_mta, "remote_mta") is None):
+                        continue
+                    for alone, alone_pieces in alternatives:
+                        if alone_pieces is not None and not any(map(holds, alone_pieces)):
+                            continue
+                        if alone.search(diagnostic) is not None:
+                            return rule
+                    continue
+            if rule._text_holds(evidence, diagnostic, folded):
                 return rule
         return None
+
+    def _plan_for(self, evidence: Evidence, format: str | None) -> tuple[Any, ...]:
+        """The rules (with their shortcuts) whose conditions other than patterns hold for ``evidence``."""
+        out = []
+        for rule, literal, fold, _classes, pieces, branches in self._plan:
+            if not rule._holds_but_text(evidence, format):
+                continue
+            patterns = rule._diagnostic_re is not None or rule._remote_re is not None
+            out.append((rule, literal, fold, patterns, pieces, branches))
+            if not patterns:
+                break
+        return tuple(out)
 
     def decide(self, evidence: Evidence, format: str | None = None) -> Decision:
         """Group, hard/soft flag and deciding rule id for one recipient's evidence.
@@ -803,6 +1085,18 @@ class RuleSet:
                 matched = rule
                 break
         return Trace(tuple(tried), matched, self._decision(matched, evidence))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pieces_of(compiled: Any) -> tuple[str, ...] | None:
+    """:func:`required_pieces`, once per pattern (tables are rebuilt by layering)."""
+    return required_pieces(compiled)
+
+
+@functools.lru_cache(maxsize=4096)
+def _branches_of(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], ...] | None:
+    """:func:`split_branches`, once per pattern."""
+    return split_branches(compiled)
 
 
 @functools.cache

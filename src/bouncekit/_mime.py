@@ -1,0 +1,200 @@
+"""A fast loader for well-formed MIME messages that builds the same tree as the stdlib parser.
+
+The stdlib :mod:`email` feed parser reads a message one line at a time through a stack of
+end-of-part tests, which is most of the time bouncekit spends on a message. :func:`parse_fast`
+cuts a message into regions with substring searches instead (headers up to the blank line, a
+multipart's body at its boundary lines, a delivery-status part at its blank lines) and builds
+the ``email.message.Message`` objects (policy ``compat32``) that the stdlib parser builds for
+it: the same headers, payloads, preambles, epilogues and default types.
+
+It takes the well-formed case, and the two defects common in bounces, which it records as the
+stdlib parser does: a header block ended by a line that is no header (no blank line) and a
+multipart cut short before its closing boundary (a truncated returned message). Wherever the
+stdlib parser would take one of its rarer recovery paths (a missing or doubled opening boundary,
+an envelope line among the headers, a multipart with an encoding, a digest, line breaks other
+than LF), it gives up and returns None, and the caller uses the stdlib parser.
+``tests/test_fastpaths.py`` checks that the two trees are identical on every message of the
+corpora and on mangled copies of them.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from email import errors
+from email.message import Message
+
+__all__ = ["parse_fast"]
+
+_POLICY = email.policy.compat32
+# A header field: a name of printable ASCII other than ':' (not an envelope "From " line), ':',
+# the rest of the line and the continuation lines (those beginning with a blank), and a line end.
+# The lookbehind keeps a search linear (a start inside a run of name characters fails at once);
+# the loader only matches at line starts, where it changes nothing.
+_FIELD = re.compile(r"(?<![\041-\071\073-\176])(?!From )([\041-\071\073-\176]+):([^\n]*(?:\n[ \t][^\n]*)*)\n?")
+# Characters that the stdlib's line splitting may treat as line ends besides LF (CR is checked apart).
+_ODD_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+# What may follow "--boundary" on a boundary line: an optional "--" (the closing one) and blanks.
+_BOUNDARY_TAIL = re.compile(r"(--)?[ \t]*")
+
+
+class _GiveUp(Exception):
+    """The message is not of the simple, well-formed kind: leave it to the stdlib parser."""
+
+
+def parse_fast(text: str) -> Message | None:
+    """The stdlib ``compat32`` tree of ``text`` (bytes decoded as ASCII with surrogate escapes), or None."""
+    for ch in _ODD_BREAKS:
+        if ch in text:
+            return None
+    try:
+        return _entity(text, 0, len(text))[0]
+    except _GiveUp:
+        return None
+
+
+def _headers(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int, bool]:
+    """The header fields from ``pos``, where the body starts, and whether the blank line was missing.
+
+    The blank line is eaten; a line that cannot be a header line ends the header block without it
+    (and starts the body), as in the stdlib parser, which notes the missing blank line as a defect.
+    A field's value is the rest of its first line without leading blanks, and its continuation
+    lines, without the final line end (``compat32``'s ``header_source_parse``).
+    """
+    fields: list[tuple[str, str]] = []
+    match = _FIELD.match
+    m = match(text, pos, end)
+    while m is not None:
+        fields.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
+        pos = m.end()
+        m = match(text, pos, end)
+    if pos >= end:
+        return fields, pos, False
+    ch = text[pos]
+    if ch == "\n":
+        return fields, pos + 1, False
+    if ch in " \t" or text.startswith(("From ", ":"), pos):
+        # a continuation line first, an envelope line, a field without a name: defects of their own
+        raise _GiveUp
+    return fields, pos, True  # the body begins without a blank line
+
+
+def _new(fields: list[tuple[str, str]]) -> Message:
+    msg = Message(policy=_POLICY)
+    msg._headers = fields  # type: ignore[attr-defined]
+    return msg
+
+
+def _entity(text: str, start: int, end: int) -> tuple[Message, Message]:
+    """The message in ``text[start:end]``, and the message whose final line end the enclosing
+    boundary takes (the stdlib parser's "last" message)."""
+    fields, body, missing = _headers(text, start, end)
+    msg = _new(fields)
+    if missing:
+        msg.defects.append(errors.MissingHeaderBodySeparatorDefect())
+    ctype = _content_type(fields)
+    if ctype is None:
+        ctype = msg.get_content_type()
+    if ctype == "message/delivery-status":
+        # blocks of fields, one message each, separated by one blank line
+        blocks = []
+        pos = body
+        while True:
+            block_fields, pos, missing = _headers(text, pos, end)
+            if missing:
+                raise _GiveUp  # a block with a body
+            for name, _ in block_fields:
+                if name.lower() == "content-type":
+                    raise _GiveUp
+            block = _new(block_fields)
+            block._payload = ""  # type: ignore[attr-defined]
+            blocks.append(block)
+            if pos >= end:
+                break
+        msg._payload = blocks  # type: ignore[attr-defined]
+        return msg, blocks[-1]
+    maintype = ctype.split("/", 1)[0]
+    if maintype == "message":
+        inner, last = _entity(text, body, end)
+        msg._payload = [inner]  # type: ignore[attr-defined]
+        return msg, last
+    if maintype == "multipart":
+        _multipart(msg, ctype, text, body, end)
+        return msg, msg
+    msg._payload = text[body:end]  # type: ignore[attr-defined]
+    return msg, msg
+
+
+def _content_type(fields: list[tuple[str, str]]) -> str | None:
+    """``get_content_type()`` of a message with these fields and the default type text/plain.
+
+    None for a non-ASCII Content-Type value (the stdlib wraps 8-bit values): ask the message.
+    """
+    for name, value in fields:
+        if name.lower() == "content-type":
+            if not value.isascii():
+                return None
+            ctype = value.partition(";")[0].strip().lower()
+            return ctype if ctype.count("/") == 1 else "text/plain"
+    return "text/plain"
+
+
+def _boundary_lines(text: str, sep: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """(start, end, closing) of each line in ``text[start:end]`` that is a boundary line for ``sep``."""
+    found = []
+    pos = text.find(sep, start, end)
+    while pos >= 0:
+        if pos == start or text[pos - 1] == "\n":
+            nl = text.find("\n", pos, end)
+            stop = end if nl < 0 else nl
+            m = _BOUNDARY_TAIL.fullmatch(text, pos + len(sep), stop)
+            if m is not None:
+                found.append((pos, end if nl < 0 else nl + 1, m.group(1) is not None))
+                if m.group(1) is not None:
+                    break  # the rest is epilogue
+        pos = text.find(sep, pos + 1, end)
+    return found
+
+
+def _multipart(msg: Message, ctype: str, text: str, start: int, end: int) -> None:
+    boundary = msg.get_boundary()
+    if boundary is None or ctype == "multipart/digest":
+        raise _GiveUp
+    if str(msg.get("content-transfer-encoding", "8bit")).lower() not in ("7bit", "8bit", "binary"):
+        raise _GiveUp
+    lines = _boundary_lines(text, "--" + boundary, start, end)
+    if not lines or lines[0][2]:
+        raise _GiveUp  # no opening boundary
+    closed = lines[-1][2]
+    if not closed:
+        # no closing boundary (a truncated message): the last part runs to the end
+        if lines[-1][1] >= end:
+            raise _GiveUp
+        lines.append((end, end, False))
+    first = lines[0][0]
+    if first > start:
+        preamble = text[start:first]
+        msg.preamble = preamble[:-1] if preamble.endswith("\n") else preamble
+    parts = []
+    for (_, part_start, _), (next_start, _, _) in zip(lines, lines[1:]):
+        if part_start >= next_start:
+            raise _GiveUp  # two boundary lines in a row (or one at the very end)
+        part, last = _entity(text, part_start, next_start)
+        # the line end before a boundary line belongs to the boundary
+        if last.get_content_maintype() == "multipart":
+            epilogue = last.epilogue
+            if epilogue == "":
+                last.epilogue = None
+            elif epilogue is not None and epilogue.endswith("\n"):
+                last.epilogue = epilogue[:-1]
+        else:
+            payload = last._payload  # type: ignore[attr-defined]
+            if isinstance(payload, str) and payload.endswith("\n"):
+                last._payload = payload[:-1]  # type: ignore[attr-defined]
+        parts.append(part)
+    msg._payload = parts  # type: ignore[attr-defined]
+    if closed:
+        # everything after the closing boundary line ("" when that line ends the text)
+        msg.epilogue = text[lines[-1][1]:end]
+    else:
+        msg.defects.append(errors.CloseBoundaryNotFoundDefect())

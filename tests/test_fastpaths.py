@@ -1,0 +1,266 @@
+"""Shortcuts of the hot path give exactly what the slow path they replace gives."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+from bouncekit.mail import Mail, _field_block_bytes, raw_headers
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = [ROOT / "fixtures", ROOT.parent / "shared" / "corpus" / "sisimai", ROOT.parent / "shared" / "corpus" / "flufl"]
+
+
+def _messages() -> list[tuple[str, bytes]]:
+    out = []
+    for root in CORPORA:
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix not in (".json", ".md", ".py", ".toml") and path.name != "LICENSE":
+                out.append((str(path.relative_to(ROOT.parent)), path.read_bytes()))
+    return out
+
+
+MESSAGES = _messages()
+
+
+def test_field_blocks_render_as_the_generator_does() -> None:
+    checked = fast = 0
+    for name, data in MESSAGES:
+        mail = Mail.from_bytes(data)
+        for part in mail.msg.walk():
+            payload = part.get_payload()
+            if not isinstance(payload, list) or part.get_content_maintype() == "multipart":
+                continue
+            for sub in payload:
+                if not isinstance(sub, Message):
+                    continue
+                try:
+                    slow = sub.as_bytes()
+                except Exception:
+                    slow = None
+                got = _field_block_bytes(sub)
+                checked += 1
+                if got is not None:
+                    fast += 1
+                    assert got == slow, name
+    assert checked > 100 and fast > checked // 2
+
+
+@pytest.mark.parametrize("value", ["short", " lead", "trail  ", "trail ", "tab\there", "x" * 90,
+                                   "a, b; c " * 12, "", "caf\u00e9", "raw \udce9 bytes",
+                                   "folded\n continued"])
+def test_field_block_edge_values(value: str) -> None:
+    sub = Message(policy=email.policy.compat32)
+    sub["Final-Recipient"] = value
+    sub.set_payload("")
+    got = _field_block_bytes(sub)
+    try:
+        slow = sub.as_bytes()
+    except Exception:
+        slow = None
+    assert got is None or got == slow
+
+
+def test_header_index_matches_raw_headers() -> None:
+    for name, data in MESSAGES[:400]:
+        mail = Mail.from_bytes(data)
+        for key in {k for k in mail.msg.keys()} | {"X-Missing", "SUBJECT", "from"}:
+            assert mail._raw_index.get(key.lower(), []) == raw_headers(mail.msg, key), (name, key)
+            assert mail.has_header(key) == (mail.msg.get(key) is not None)
+
+
+def _tree(msg: Message) -> object:
+    payload = msg._payload
+    return (type(msg).__name__, list(msg._headers), msg._unixfrom, msg._charset, msg.preamble, msg.epilogue,
+            [type(d).__name__ for d in msg.defects], msg.get_default_type(),
+            [_tree(p) for p in payload] if isinstance(payload, list) else payload)
+
+
+def _stdlib(text: str) -> Message:
+    import email.parser
+
+    return email.parser.Parser(policy=email.policy.compat32).parsestr(text)
+
+
+def test_fast_mime_parser_builds_the_stdlib_tree() -> None:
+    from bouncekit._mime import parse_fast
+
+    fast = 0
+    for name, data in MESSAGES:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if data.startswith(b"From "):
+            data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+        text = data.decode("ascii", "surrogateescape")
+        got = parse_fast(text)
+        if got is not None:
+            fast += 1
+            assert _tree(got) == _tree(_stdlib(text)), name
+    assert fast > len(MESSAGES) * 0.8
+
+
+@pytest.mark.parametrize("text", [
+    "", "\n", "Subject: x", "Subject: x\n", "Subject: x\n\nbody", "Subject: x\n\nbody\n\n",
+    "Subject:\n continued\n\t more \n\nb", " lead: x\n\nb", ":x\n\nb", "From x\n\nb", "Bad line\n\nb",
+    "Content-Type: multipart/mixed; boundary=b\n\npre\n--b\n\none\n--b\nContent-Type: text/plain\n\ntwo\n\n--b--\nepi\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b--",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b \t\n\none\n--bx\n--b-- \nepi",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\nx\n--c--\n\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\nx\n--c--\ntail\n--b--\n",
+    "Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: x\n\n"
+    "Final-Recipient: a\nStatus: 5.0.0\n\n\n--b\nContent-Type: message/rfc822\n\nSubject: o\n\nbody\n--b--\n",
+    "Content-Type: message/delivery-status\n\nA: 1\n\n\n\nB: 2\njunk\n",
+    "Content-Type: message/delivery-status\n\n",
+    "Content-Type: message/delivery-status\n\nA: 1\n\n\n\nB: 2\n",
+    "Content-Type: message/delivery-status\n\nA: 1\n B\n\nB: 2",
+    "Content-Type: message/rfc822\n\n",
+    "Content-Type: message/rfc822\n\n\nbody only\n",
+    "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: base64\n\n--b\n\nx\n--b--\n",
+    "Content-Type: multipart/digest; boundary=b\n\n--b\n\nSubject: x\n\ny\n--b--\n",
+    "Content-Type: multipart/mixed\n\n--b\n\nx\n--b--\n",
+    "Subject: a\x0bb\n\nx",
+])
+def test_fast_mime_parser_edge_cases(text: str) -> None:
+    from bouncekit._mime import parse_fast
+
+    got = parse_fast(text)
+    if got is not None:
+        assert _tree(got) == _tree(_stdlib(text))
+
+
+def test_fast_mime_parser_on_mangled_messages() -> None:
+    """Corpus messages with lines dropped, doubled or blanked: the fast tree is the stdlib's or None."""
+    import random
+
+    from bouncekit._mime import parse_fast
+
+    rng = random.Random(66)
+    for _ in range(1500):
+        name, data = rng.choice(MESSAGES)
+        lines = data.replace(b"\r\n", b"\n").decode("ascii", "surrogateescape").split("\n")
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(lines))
+            action = rng.randrange(4)
+            if action == 0:
+                del lines[i]
+            elif action == 1:
+                lines.insert(i, lines[i])
+            elif action == 2:
+                lines[i] = ""
+            else:
+                lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
+            if not lines:
+                lines = [""]
+        text = "\n".join(lines)
+        if text.startswith("From "):
+            continue
+        got = parse_fast(text)
+        if got is not None:
+            assert _tree(got) == _tree(_stdlib(text)), name
+
+
+def test_plain_address_shortcut_is_parseaddr() -> None:
+    import email.utils
+    import random
+    import sys
+
+    import bouncekit.parse  # noqa: F401
+
+    address_of = sys.modules["bouncekit.parse"]._address_of
+    rng = random.Random(5)
+    alphabet = "ab.+-_@<> \"(),;:1[]\\"
+    values = ["a@b", "<a@b>", "<a@b", "a@b>", "a.b@c.d", "a..b@c", ".a@b", "a@b.", "a@-b", "x+y@z-1.example",
+              "Name <a@b>", "<a@b> x", "a@b@c", "<<a@b>>", "a_b@c_d"]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+    for value in values:
+        assert address_of(value) == email.utils.parseaddr(value)[1], value
+
+
+def test_ascii_field_blocks_are_part_text() -> None:
+    """The direct text of simple delivery-status parts is what the generator path gives."""
+    from bouncekit import mail as mail_module
+
+    checked = 0
+    for name, data in MESSAGES:
+        mail = Mail.from_bytes(data)
+        for part in mail.parts:
+            payload = part.get_payload()
+            if not isinstance(payload, list) or part.get_content_maintype() == "multipart":
+                continue
+            direct = mail_module._ascii_field_blocks(payload)
+            if direct is None:
+                continue
+            chunks = []
+            for sub in payload:
+                try:
+                    chunks.append(mail_module.decode_bytes(sub.as_bytes(), None))
+                except Exception:
+                    chunks.append("".join(f"{k}: {v}\n" for k, v in sub.items()))
+            assert direct == "\n".join(chunks), name
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("value", ["text/plain", " Multipart/Mixed ; boundary=x", "text", "a/b/c", "", ";x",
+                                   "message/rfc822;", "TEXT/HTML\n charset=x", "t\u00e9xt/plain", "x/\udce9"])
+def test_content_type_shortcut(value: str) -> None:
+    from bouncekit._mime import _content_type
+
+    msg = Message(policy=email.policy.compat32)
+    msg._headers = [("X-A", "1"), ("content-TYPE", value), ("Content-Type", "text/html")]
+    got = _content_type(msg._headers)
+    assert got is None or got == msg.get_content_type()
+    assert _content_type([("X", "y")]) == Message(policy=email.policy.compat32).get_content_type()
+
+
+def test_body_head_is_the_start_of_the_stripped_body() -> None:
+    odd = "Subject: x\nContent-Type: text/plain; charset=utf-8\n\n \t\n\u2003\x1c\x85 hello".encode("utf-8")
+    for name, data in MESSAGES[:300] + [("blank", odd)]:
+        mail = Mail.from_bytes(data)
+        for size in (0, 1, 40, 400, 10**6):
+            assert mail.body_head(size) == mail.body.lstrip()[:size], name
+
+
+def _ds_part(values: list[tuple[str, str]]) -> Message:
+    block = Message(policy=email.policy.compat32)
+    block._headers = list(values)
+    block._payload = ""
+    part = Message(policy=email.policy.compat32)
+    part._headers = [("Content-Type", "message/delivery-status")]
+    part._payload = [block]
+    return part
+
+
+def test_unfolded_field_blocks_read_as_part_text() -> None:
+    """parse_field_blocks reads the unfolded text as it reads the generator's (folded) text."""
+    import random
+
+    from bouncekit import mail as mail_module
+
+    parts = []
+    for name, data in MESSAGES:
+        mail = Mail.from_bytes(data)
+        parts += [p for p in mail.parts if isinstance(p.get_payload(), list)
+                  and p.get_content_type() in ("message/delivery-status", "message/global-delivery-status")]
+    rng = random.Random(9)
+    words = ["smtp;", "550", "5.1.1", "<user@example.com>...", "User", "unknown;", "host", "mx.example.com[192.0.2.1]:",
+             "said:", "a,b", "x" * 70, "(in", "reply", "to", "RCPT", "TO", "command)", ";", ",", "http://example.com/" + "p" * 50]
+    for _ in range(3000):
+        value = " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
+        parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
+    direct = 0
+    for part in parts:
+        text = mail_module._unfolded_field_blocks(part.get_payload())
+        if text is not None:
+            direct += 1
+            assert mail_module.parse_field_blocks(text) == mail_module.parse_field_blocks(mail_module.part_text(part))
+    assert direct > 2000

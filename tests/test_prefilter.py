@@ -1,0 +1,101 @@
+"""The rule engine's literal prefilter (``required_pieces``) never skips a pattern that would match."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import regex
+
+from bouncekit.rules import RuleSet
+from bouncekit.rules.engine import required_pieces
+
+
+@pytest.mark.parametrize(
+    ("pattern", "pieces"),
+    [
+        (r"(?i)user unknown", ("user unknown",)),
+        (r"(?i)no such (?:user|mailbox)", ("no such ",)),
+        (r"(?ix) mail\ ?box\ full | over\ ?quota", ("box full", "quota")),
+        (r"(?i)(?:abc)+x?|de(?:fgh){1,3}", ("abc", "fgh")),
+        (r"(?i)宛先不明", ()),  # needs a non-ASCII letter: no ASCII text matches
+        (r"(?i)宛先不明|user", ("user",)),
+        (r"(?i)\bDNS:NR\b", ("dns:nr",)),
+    ],
+)
+def test_required_pieces(pattern: str, pieces: tuple[str, ...]) -> None:
+    assert required_pieces(regex.compile(pattern)) == pieces
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"a?b*c{0,2}", r"(?V1)abc", r"(?f)strasse", r"\p{L}+abc", r"abc|.*", r"x{1,2,3}abc", r"(?i)\Kelvin|k"],
+)
+def test_required_pieces_unsure(pattern: str) -> None:
+    found = required_pieces(regex.compile(pattern))
+    assert found is None or all(p.isascii() for p in found)
+    if pattern in (r"a?b*c{0,2}", r"(?V1)abc", r"(?f)strasse", r"abc|.*", r"x{1,2,3}abc"):
+        assert found is None
+
+
+def test_non_ascii_letters_that_match_ascii_ones_are_not_trusted() -> None:
+    # KELVIN SIGN matches "k" ignoring case: the branch needs no piece we can check
+    assert required_pieces(regex.compile("(?i)\u212aelvin")) != ()
+    assert regex.search("(?i)\u212aelvin", "kelvin")
+
+
+def _texts() -> list[str]:
+    rng = random.Random(6)
+    words: list[str] = []
+    for rule in RuleSet.builtin():
+        if rule.diagnostic:
+            words += regex.findall(r"[A-Za-z0-9.:#_'@-]+", rule.diagnostic.replace("\\ ", " "))
+    texts = []
+    for _ in range(3000):
+        texts.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))))
+    return texts
+
+
+def test_prefilter_is_sound_on_the_builtin_table() -> None:
+    """For every built-in pattern and many texts: no piece in the text => no match."""
+    texts = _texts()
+    for rule in RuleSet.builtin():
+        if rule._diagnostic_re is None:
+            continue
+        pieces = required_pieces(rule._diagnostic_re)
+        if pieces is None:
+            continue
+        for text in texts:
+            lower = text.lower()
+            if not any(p in lower for p in pieces):
+                assert rule._diagnostic_re.search(text) is None, (rule.id, text)
+
+
+def test_split_branches_search_like_the_whole_pattern() -> None:
+    """Searching the alternatives alone (only those whose pieces are present) says yes exactly when
+    the whole pattern does."""
+    from bouncekit.rules.engine import split_branches
+
+    texts = _texts()
+    for rule in RuleSet.builtin():
+        if rule._diagnostic_re is None:
+            continue
+        branches = split_branches(rule._diagnostic_re)
+        if branches is None:
+            continue
+        for text in texts:
+            lower = text.lower()
+            alone = any((pieces is None or any(p in lower for p in pieces)) and compiled.search(text) is not None
+                        for compiled, pieces in branches)
+            assert alone == (rule._diagnostic_re.search(text) is not None), (rule.id, text)
+
+
+@pytest.mark.parametrize(("pattern", "count"), [
+    (r"(?i)abc|def", 2), (r"(?ix) a\ b | [|(] c | \| d  # x|y", 3), (r"abc", None), (r"(a|b)c", None),
+    (r"(a)|\1b", None), (r"(?i)[]|]x|y", 2),
+])
+def test_split_branches_cuts(pattern: str, count: int | None) -> None:
+    from bouncekit.rules.engine import split_branches
+
+    got = split_branches(regex.compile(pattern))
+    assert (None if got is None else len(got)) == count
