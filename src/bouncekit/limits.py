@@ -38,7 +38,7 @@ class Limits:
     """MIME parts read (counted by their boundary lines); the rest of the message is not read."""
     max_headers: int | None = 500
     """Header fields examined per part; the further ones are ignored."""
-    max_recipients: int | None = 64
+    max_recipients: int | None = 128
     """Recipients reported per message; the report says how many more there were."""
     max_diagnostic_length: int | None = 2000
     """Characters of one recipient's diagnostic kept and examined by the rules."""
