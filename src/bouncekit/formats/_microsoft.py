@@ -29,13 +29,13 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import dsn_evidence, evidence, scan_text
 
-_ADMIN = re.compile(r"(?im)^\s*Diagnostic information for administrators:?\s*$")
-_END = re.compile(r"(?im)^\s*Original message headers:?\s*$|^\s*Original Message Headers\s*$")
+_ADMIN = re.compile(r"(?im)^[^\S\n]*Diagnostic information for administrators:?\s*$")
+_END = re.compile(r"(?im)^[^\S\n]*Original message headers:?\s*$|^[^\S\n]*Original Message Headers\s*$")
 _RETURNED = re.compile(r"(?is)(?:Remote Server|Server at ([\w.-]+)(?: \([\d.:a-f]+\))?)\s+returned\s+'(.*?)'\s*$")
 _HASHED = re.compile(r"(?s)^#\s*(.*?)\s*##")
-_REPORTED = re.compile(r"(?im)^\s*Reported error:\s*(.+(?:\n(?!\s*$|\s*DSN generated)\S.*)*)")
-_FAILED_TO = re.compile(r"(?im)^\s*Delivery has failed to these recipients or [\w. ]+:\s*$")
-_YOUR_MESSAGE_TO = re.compile(r"(?im)^\s*Your message to (\S+@\S+) couldn't be delivered")
+_REPORTED = re.compile(r"(?im)^[^\S\n]*Reported error:\s*(.+(?:\n(?!\s*$|\s*DSN generated)\S.*)*)")
+_FAILED_TO = re.compile(r"(?im)^[^\S\n]*Delivery has failed to these recipients or [\w. ]+:\s*$")
+_YOUR_MESSAGE_TO = re.compile(r"(?im)^[^\S\n]*Your message to (\S+@\S+) couldn't be delivered")
 
 
 def admin_diagnostics(text: str) -> dict[str, tuple[str, str | None]]:

@@ -21,8 +21,8 @@ from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import evidence
 
-_LIST = re.compile(r"(?im)^\s*-+\s*The following addresses had permanent fatal errors\s*-+\s*$")
-_TRANSCRIPT = re.compile(r"(?im)^\s*-+\s*Transcript of session follows\s*-+\s*$")
+_LIST = re.compile(r"(?im)^[^\S\n]*-+\s*The following addresses had permanent fatal errors\s*-+\s*$")
+_TRANSCRIPT = re.compile(r"(?im)^[^\S\n]*-+\s*Transcript of session follows\s*-+\s*$")
 
 
 class ActiveHunter:

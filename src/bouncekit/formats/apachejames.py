@@ -27,7 +27,7 @@ from ..model import Evidence
 from ._common import evidence
 
 _BELOW = re.compile(r"(?im)^Error message below:\s*\n(.*?)(?=^\s*$|^Message details:)", re.S)
-_RCPT = re.compile(r"(?im)^\s*RCPT TO:\s*(.+)$")
+_RCPT = re.compile(r"(?im)^[^\S\n]*RCPT TO:\s*(.+)$")
 
 
 class ApacheJames:

@@ -21,8 +21,8 @@ from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import evidence
 
-_LIST = re.compile(r"(?im)^\s*-+\s*The following addresses had delivery problems\s*-+\s*$")
-_INFO = re.compile(r"(?im)^\s*-+\s*Non-delivered information\s*-+\s*$")
+_LIST = re.compile(r"(?im)^[^\S\n]*-+\s*The following addresses had delivery problems\s*-+\s*$")
+_INFO = re.compile(r"(?im)^[^\S\n]*-+\s*Non-delivered information\s*-+\s*$")
 
 
 class Biglobe:

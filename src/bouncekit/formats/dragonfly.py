@@ -30,7 +30,7 @@ _DID_NOT_LIKE = re.compile(
     r"(?is)^\s*(\S+)\s+(?:\[[^\]]*\]\s+)?did not like our\s+(?:final\s+)?(RCPT TO|MAIL FROM|DATA|EHLO|HELO|"
     r"STARTTLS|AUTH)[^:]*:\s*(.*)$"
 )
-_HEADERS_FOLLOW = re.compile(r"(?im)^\s*Message headers follow\.?\s*$")
+_HEADERS_FOLLOW = re.compile(r"(?im)^[^\S\n]*Message headers follow\.?\s*$")
 
 
 class DragonFly:

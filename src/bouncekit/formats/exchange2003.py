@@ -30,7 +30,7 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import evidence
 
-_MARK = re.compile(r"(?im)^\s*did not reach the following recipient\(?s?\)?:?\s*$")
+_MARK = re.compile(r"(?im)^[^\S\n]*did not reach the following recipient\(?s?\)?:?\s*$")
 # "user@example.org on <date>", or an X.400 form "c=US;a= ;p=ORG;o=SITE;dda:SMTP=user@example.org; on <date>"
 _RECIPIENT = re.compile(r"^\s*(?:\S*?dda:SMTP=)?([^\s;]+@[^\s;]+?);?\s+on\s+\w")
 _CLOCK = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?\s+[-+]\d{4}\s*$")  # the date's wrapped tail

@@ -18,9 +18,9 @@ from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import _canonical_command, evidence
 
-_RECIPIENT = re.compile(r"(?m)^\s*(?:Recipient:\s*)?<([^\s<>]+@[^\s<>]+)>\s*$")
-_SENT = re.compile(r"(?m)^\s*>>>\s*(RCPT TO|MAIL FROM|DATA|HELO|EHLO)\b")
-_REPLY = re.compile(r"(?m)^\s*<<<\s*(.+)$")
+_RECIPIENT = re.compile(r"(?m)^[^\S\n]*(?:Recipient:\s*)?<([^\s<>]+@[^\s<>]+)>\s*$")
+_SENT = re.compile(r"(?m)^[^\S\n]*>>>\s*(RCPT TO|MAIL FROM|DATA|HELO|EHLO)\b")
+_REPLY = re.compile(r"(?m)^[^\S\n]*<<<\s*(.+)$")
 _EXPLANATION = re.compile(r"(?m)^(?:Each of the following|Your message was not delivered|The following recipients)"
                           r".*(?:\n(?!\s*$).*)*")
 

@@ -22,14 +22,14 @@ from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import dsn_evidence, evidence
 
-_LIST_HEAD = re.compile(r"(?im)^\s*Delivery to the following recipients? (failed permanently|has been delayed"
+_LIST_HEAD = re.compile(r"(?im)^[^\S\n]*Delivery to the following recipients? (failed permanently|has been delayed"
                         r"|failed temporarily)\s*:?\s*$")
-_DETAILS = re.compile(r"(?im)^\s*Technical details of (?:permanent|temporary) failure\s*:?\s*$")
-_RESPONSE = re.compile(r"(?im)^\s*(?:The error that the other server returned was|The response from the remote "
+_DETAILS = re.compile(r"(?im)^[^\S\n]*Technical details of (?:permanent|temporary) failure\s*:?\s*$")
+_RESPONSE = re.compile(r"(?im)^[^\S\n]*(?:The error that the other server returned was|The response from the remote "
                        r"server was|The response was)\s*:\s*$")
 _BY_HOST = re.compile(r"(?i)\bby ([\w-]+(?:\.[\w-]+)+)\.? \[[\d.:a-f]+\]")
 _WASNT_DELIVERED = re.compile(r"(?i)(?:wasn't delivered to|delivering your message to|delivered to)\s+(\S+@[\w.-]+\w)")
-_END = re.compile(r"(?m)^\s*(?:-{3,}|Learn more here:|LEARN MORE)")
+_END = re.compile(r"(?m)^[^\S\n]*(?:-{3,}|Learn more here:|LEARN MORE)")
 
 
 class Gmail:

@@ -23,7 +23,7 @@ from ._common import evidence
 
 _FAILED = re.compile(r"(?i)following\s+address(?:\(es\)|es)?\s+failed:")
 _END = re.compile(r"(?im)^-{2,}\s*The header of the original message")
-_ADDRESS_LINE = re.compile(r"""(?m)^\s*[<"]?([^\s<>"@]+@[^\s<>"]+?)[>"]?:?\s*$""")
+_ADDRESS_LINE = re.compile(r"""(?m)^[^\S\n]*[<"]?([^\s<>"@]+@[^\s<>"]+?)[>"]?:?\s*$""")
 _SMTP_ERROR = re.compile(r"(?i)SMTP error from remote server (?:after|for) (\w+) command[:,]?\s*")
 _HOST = re.compile(r"(?i)\bhost:\s*([\w.-]+)(?:\s*\([^)]*\))?\s*")
 _LABEL = re.compile(r"(?i)^\s*(?:for the following reason|reason)\s*:\s*")

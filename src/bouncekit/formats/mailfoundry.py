@@ -19,7 +19,7 @@ from ..model import Evidence
 from ._common import evidence
 
 _BLOCK = re.compile(
-    r"(?im)^\s*Unable to deliver message to:\s*<?([^\s<>]+@[^\s<>]+)>?\s*\n"
+    r"(?im)^[^\S\n]*Unable to deliver message to:\s*<?([^\s<>]+@[^\s<>]+)>?\s*\n"
     r"(?:\s*Delivery failed for the following reason:\s*\n)?((?:[ \t]*\S.*\n?)*)"
 )
 _RESPONDED = re.compile(r"(?i)^\s*([\w.-]+)(?:\[[\d.:a-f]+\])?\s+responded with failure:\s*")

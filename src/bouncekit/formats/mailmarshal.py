@@ -31,7 +31,7 @@ from ._common import evidence
 
 _REASON = re.compile(r"(?is)Could not be delivered because of\s*\n(.*?)\n\s*The following recipients were affected:?"
                      r"(.*?)(?:\n\s*Additional Information|\Z)")
-_REMOTE = re.compile(r"(?im)^\s*Remote-MTA:\s*<?([\w.:-]+)>?")
+_REMOTE = re.compile(r"(?im)^[^\S\n]*Remote-MTA:\s*<?([\w.:-]+)>?")
 
 
 class MailMarshal:

@@ -20,7 +20,7 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import dsn_evidence, evidence
 
-_PROBLEM = re.compile(r"(?m)^\s*<([^\s<>]+@[^\s<>]+)>\s+\((.*)\)\s*$")
+_PROBLEM = re.compile(r"(?m)^[^\S\n]*<([^\s<>]+@[^\s<>]+)>\s+\((.*)\)\s*$")
 
 
 class McAfee:

@@ -31,7 +31,7 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import dsn_evidence, evidence
 
-_ITEM = re.compile(r"(?im)^\s*(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.+)$")
+_ITEM = re.compile(r"(?im)^[^\S\n]*(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.+)$")
 
 
 class MessagingServer:

@@ -22,7 +22,7 @@ from ..model import Evidence
 from ._common import evidence
 
 _FAILED = re.compile(r"(?im)^.*following address(?:\(es\)|es)? failed:\s*$")
-_END = re.compile(r"(?im)^\s*Included is a copy of the message header")
+_END = re.compile(r"(?im)^[^\S\n]*Included is a copy of the message header")
 _ADDRESS = re.compile(r"^\s+<?([^\s<>:]+@[^\s<>:]+?)>?:?(?:\s+(.*))?$")
 
 

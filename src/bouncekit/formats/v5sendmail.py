@@ -27,7 +27,7 @@ from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import evidence
 
-_TRANSCRIPT = re.compile(r"(?im)^\s*-+\s*Transcript of session follows\s*-+\s*$")
+_TRANSCRIPT = re.compile(r"(?im)^[^\S\n]*-+\s*Transcript of session follows\s*-+\s*$")
 _TALKING = re.compile(r"(?i)^While talking to ([^\s:]+?)\.?:\s*$")
 _SUMMARY = re.compile(r"^([245]\d\d)\s+<([^<>\s]+@[^<>\s]+)>\.\.\.\s*(.*)$")
 _COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA", "HELO": "HELO", "EHLO": "HELO"}

@@ -17,7 +17,7 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import evidence
 
-_LINE = re.compile(r"(?m)^\s*<?([^\s<>@]+@[^\s<>]+?)>?\s+(\S.*?ERROR_CODE\s*:\s*(\d{3})?\s*,"
+_LINE = re.compile(r"(?m)^[^\S\n]*<?([^\s<>@]+@[^\s<>]+?)>?\s+(\S.*?ERROR_CODE\s*:\s*(\d{3})?\s*,"
                    r"\s*ERROR_CODE\s*:\s*([245]\.\d{1,3}\.\d{1,3})?.*(?:\n(?!\s*\n|\s*\S+@\S+\s).*)*)")
 
 
