@@ -40,7 +40,7 @@ _WRAPPING = "<>'`()[]{},;:"
 # The plain address most bounces carry: dot-atom local part, LDH labels (no "--"), alphabetic TLD.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){0,61}(?<!-)"
-_SIMPLE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
+_SIMPLE = re.compile(rf"(?<![A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}")
 # email-validator's special-use names (RFC 6761 and others); those take the careful path
 _SPECIAL = ("arpa", "invalid", "local", "localhost", "onion", "test")
 

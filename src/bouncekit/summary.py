@@ -18,7 +18,7 @@ from .batch import Record
 
 # Diagnostics are counted with the parts that differ per recipient masked, so that one server's
 # "<a@x>: user unknown" and "<b@x>: user unknown" count as one line.
-_ADDRESS = re.compile(r"<?[^\s<>@\"']+@[^\s<>@\"']+>?")
+_ADDRESS = re.compile(r"(?:<|(?<![^\s<>@\"']))[^\s<>@\"']+@[^\s<>@\"']+>?")
 _LONG_NUMBER = re.compile(r"\b[0-9A-Fa-f]{8,}\b|\b\d{5,}\b")
 _MAX_DIAGNOSTICS = 10_000  # distinct diagnostics kept; beyond this only known ones are counted
 NOT_A_BOUNCE = "(not a bounce)"

@@ -22,7 +22,7 @@ _HOST_SAID = re.compile(
     """,
 )
 _IN_REPLY_TO = re.compile(
-    r"(?i)\(?\s*in reply to\s+(?:end of\s+)?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|RSET|QUIT|"
+    r"(?i)(?:\(|(?<![\s(]))\s*in reply to\s+(?:end of\s+)?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|RSET|QUIT|"
     r"end of data|the end of data|message data|RCPT|MAIL|AUTH|STARTTLS)\b[^)]*\)?\.?\s*$"
 )
 _COMMAND_WORDS = (
@@ -339,7 +339,7 @@ _ADVICE_CUE = re.compile(
 # The end of a sentence: a full stop (or ! ?), maybe closing quotes, then white space.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s")
 _GENERATED_FROM = re.compile(r"(?i)generated from\s*<?$")
-_ADDR_LINE_ONLY = re.compile(r"^[\s<>\"'*:-]*[^\s@]+@[^\s@]+?[\s<>\"'*:.,;-]*$")
+_ADDR_LINE_ONLY = re.compile(r"^(?:[\s<>\"'*:-]*\s)?[^\s@]+@[^\s@]+(?:\s[\s<>\"'*:.,;-]*)?$")
 
 
 def _sentence_around(lines: list[str], i: int, address: str) -> tuple[str, str] | None:

@@ -32,9 +32,9 @@ from ._common import evidence
 
 _MARK = re.compile(r"(?im)^[^\S\n]*did not reach the following recipient\(?s?\)?:?\s*$")
 # "user@example.org on <date>", or an X.400 form "c=US;a= ;p=ORG;o=SITE;dda:SMTP=user@example.org; on <date>"
-_RECIPIENT = re.compile(r"^\s*(?:\S*?dda:SMTP=)?([^\s;]+@[^\s;]+?);?\s+on\s+\w")
+_RECIPIENT = re.compile(r"^\s*(?:\S*?dda:SMTP=)?([^\s;][^\s;@]*@[^\s;]+);?\s+on\s+\w")
 _CLOCK = re.compile(r"^\s*\d{1,2}:\d{2}(?::\d{2})?\s+[-+]\d{4}\s*$")  # the date's wrapped tail
-_INTERNAL = re.compile(r"^\s*The MTS-ID of the original message|.*;l=\S+\s*$")  # the MTS-ID and its wrapped tail
+_INTERNAL = re.compile(r"^(?:\s*The MTS-ID of the original message|.*;l=\S+\s*$)")  # the MTS-ID and its wrapped tail
 # "MSEXCH:IMS:ORG:SITE:SERVER 0 (000C05A6) Unknown Recipient": the internal error number goes, its title stays
 _MSEXCH = re.compile(r"^\s*MSEXCH:[^()]*?(?:\s+\d+)?\s*\(\s*[0-9A-Fa-f]{8}\s*\)\s*|^\s*MSEXCH:\S+\s*")
 

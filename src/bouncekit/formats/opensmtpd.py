@@ -28,8 +28,8 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import combine, dsn_evidence, evidence
 
-_LIST = re.compile(r"(?im)^\s+(?:the following\s+)?list of recipients:\s*$")
-_LINE = re.compile(r"^(\S+@\S+?):\s+(.+)$")
+_LIST = re.compile(r"(?im)^(?=\s)[^\S\n]*(?:\n[^\S\n]*)?(?:the following\s+)?list of recipients:\s*$")
+_LINE = re.compile(r"^(\S[^\s@]*@\S+):\s+(.+)$")
 _END = re.compile(r"(?i)^\s+(?:Below is a copy|Please note that this is only a temporary)")
 
 

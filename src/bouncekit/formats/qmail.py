@@ -38,10 +38,10 @@ _STAGES = (
 )
 _HOST = re.compile(r"(?i)(?:^|\s)(?:Connected to\s+|remote host\s+)?(\d{1,3}(?:\.\d{1,3}){3}|[\w-]+(?:\.[\w-]+)+)"
                    r"\s+(?:but |does not like|failed|said:)")
-_GAVE_UP = re.compile(r"(?is)\s*I'm not going to try again;.*$")
+_GAVE_UP = re.compile(r"(?is)(?<!\s)\s*I'm not going to try again;.*$")
 _SAID = re.compile(r"(?i)Remote host said:\s*")
 # Bookkeeping, not the server's words; "I'm not going to try again; ... too long." stays (it says why).
-_TRAILER = re.compile(r"(?is)\s*Giving up on \S+?\.?(?=\s|$)|\s*\(Other MXes tried:.*$")
+_TRAILER = re.compile(r"(?is)(?<!\s)\s*Giving up on \S+?\.?(?=\s|$)|(?<!\s)\s*\(Other MXes tried:.*$")
 
 
 class Qmail:

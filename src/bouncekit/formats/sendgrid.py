@@ -18,7 +18,7 @@ from ..model import Evidence, Group
 from ._common import dsn_evidence, evidence
 
 _LINE = re.compile(r"(?m)^[^\s:]*:[^\s:]*:<([^\s<>]+@[^\s<>]+)>\s*:\s*(.+)$")
-_IN_COMMAND = re.compile(r"(?i)\s+in\s+(RCPT TO|MAIL FROM|DATA|connect|HELO|EHLO)\s*$")
+_IN_COMMAND = re.compile(r"(?i)(?<!\s)\s+in\s+(RCPT TO|MAIL FROM|DATA|connect|HELO|EHLO)\s*$")
 _SIGNATURE = "This is an automatically generated message from SendGrid"
 _COMMANDS = {"RCPT TO": "RCPT", "MAIL FROM": "MAIL", "DATA": "DATA", "CONNECT": "CONN", "HELO": "HELO",
              "EHLO": "HELO"}

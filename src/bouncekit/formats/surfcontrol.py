@@ -23,7 +23,7 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import dsn_evidence, evidence
 
-_TRANSCRIPT = re.compile(r"(?m)^[^\S\n]*([^\s:]+@[^\s:]+):\s*\[([\w.:-]+)\],\s*(.+)$")
+_TRANSCRIPT = re.compile(r"(?m)^[^\S\n]*([^\s:][^\s:@]*@[^\s:]+):\s*\[([\w.:-]+)\],\s*(.+)$")
 
 
 class SurfControl:

@@ -22,7 +22,7 @@ from ..model import Evidence
 from ._common import evidence
 
 _LIST = re.compile(r"(?im)^-+\s*The following addresses had delivery errors\s*-+\s*$")
-_LINE = re.compile(r"^\s*<?(\S+@[^\s>]+)>?\s+\[(.*)\]\s*$")
+_LINE = re.compile(r"^\s*<?((?:\S*>|[^\s>])[^\s>@]*@[^\s>]+)>?\s+\[(.*)\]\s*$")
 
 
 class X1:
