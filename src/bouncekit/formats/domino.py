@@ -30,7 +30,8 @@ from ..model import Evidence
 from ._common import dsn_evidence, evidence
 
 _SUBJECT = re.compile(r"(?i)^DELIVERY[ _]FAILURE:")
-_NOT_DELIVERED = re.compile(r"(?ims)^[^\S\n]*was not delivered to:\s*$(.*?)^[^\S\n]*because:\s*$(.*?)(?:\n\s*\n\s*\n|\Z)")
+_NOT_DELIVERED = re.compile(r"(?ims)^[^\S\n]*was not delivered to:\s*$(.*?)^[^\S\n]*because:\s*$"
+                            r"(.*?)(?:\n\s*\n\s*\n|\Z)")
 
 
 class Domino:

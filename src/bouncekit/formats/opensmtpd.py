@@ -28,6 +28,7 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import combine, dsn_evidence, evidence
 
+# "^\s+": indented, or after a blank line (a \s+ that spans lines would rescan runs of blank lines)
 _LIST = re.compile(r"(?im)^(?=\s)[^\S\n]*(?:\n[^\S\n]*)?(?:the following\s+)?list of recipients:\s*$")
 _LINE = re.compile(r"^(\S[^\s@]*@\S+):\s+(.+)$")
 _END = re.compile(r"(?i)^\s+(?:Below is a copy|Please note that this is only a temporary)")

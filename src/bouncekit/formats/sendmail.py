@@ -34,8 +34,8 @@ from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import combine, dsn_evidence, evidence
 
-_LIST = re.compile(r"(?im)^[^\S\n]*-+\s*The following addresses had (?:permanent fatal errors|transient non-fatal errors)"
-                   r"\s*-+\s*$")
+_LIST = re.compile(r"(?im)^[^\S\n]*-+\s*The following addresses had "
+                   r"(?:permanent fatal errors|transient non-fatal errors)\s*-+\s*$")
 _TRANSCRIPT = re.compile(r"(?im)^[^\S\n]*-+\s*Transcript of session follows\s*-+\s*$")
 _TALKING = re.compile(r"(?i)^\.\.\. while talking to ([^\s:]+?)\.?:\s*$")
 _SENT = re.compile(r"^>>> (\S+)(?:\s+(\S+))?(.*)$")

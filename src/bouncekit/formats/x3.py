@@ -23,7 +23,8 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import combine, dsn_evidence, evidence
 
-_LIST = re.compile(r"(?im)^[^\S\n]*Del[ei]very to the following recipients (failed permanently|was aborted[^:]*|[^:]*):\s*$")
+_LIST = re.compile(r"(?im)^[^\S\n]*Del[ei]very to the following recipients "
+                   r"(failed permanently|was aborted[^:]*|[^:]*):\s*$")
 _ITEM = re.compile(r"^\s*\*\s*(\S+@\S+)\s*$")
 _DETAILS = re.compile(r"(?im)^[^\S\n]*Technical details:\s*$")
 _SMTP = re.compile(r"(?i)^SMTP:(\w+)\s+host\s+(\S+?):\s*(.*)$")
