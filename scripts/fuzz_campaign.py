@@ -77,7 +77,13 @@ def _one(args: tuple[int, int]) -> tuple[int, str, float, str]:
 
 def _chunk(ns: list[int], seed: int) -> list[tuple[int, str, float, str]]:
     SEEDS or _init()
-    return [_one((n, seed)) for n in ns]
+    out = []
+    for n in ns:
+        try:
+            out.append(_one((n, seed)))
+        except Exception as exc:  # building the input failed (MemoryError: a mutation chain asked for gigabytes)
+            out.append((n, f"harness error {type(exc).__name__}", 0.0, ""))
+    return out
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
@@ -128,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         for n, outcome, took, detail in results:
             counts[outcome] += 1
             slowest = max(slowest, (took, n))
-            if outcome != "ok":
+            if outcome.startswith("harness error"):
+                print(f"input {n}: {outcome} (building the input, not parsing it)", flush=True)
+            elif outcome != "ok":
                 failures.mkdir(exist_ok=True)
                 SEEDS or _init()
                 (failures / f"{args.seed}-{n}.eml").write_bytes(_input(n, args.seed))
@@ -167,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                     broken = True
                     suspects.append(ns)
                 except Exception as exc:  # the harness itself failed on this chunk
-                    give_up(ns, f"harness error {exc!r}")
+                    give_up(ns, f"chunk failed in the harness ({exc!r})")
             now = time.monotonic()
             hung = [f for f, (ns, since) in running.items() if now - since > args.chunk_timeout]
             if broken or hung:
@@ -188,9 +196,11 @@ def main(argv: list[str] | None = None) -> int:
                 pool = _pool(args.jobs)
     finally:
         _stop(pool)
+    harness = sum(v for k, v in counts.items() if k.startswith("harness error"))
+    unread = sum(len(range(first, last + 1)) for first, last, _ in lost)
     print(f"ran {done} inputs (seed {args.seed}) in {time.time() - start:.0f} s: "
           f"{counts['ok']} clean, {counts['exception']} exceptions, {counts['budget']} stopped by the time budget, "
-          f"{done - sum(counts[k] for k in ('ok', 'exception', 'budget'))} in chunks no worker finished "
+          f"{harness} not built (harness error), {unread} in chunks no worker finished "
           f"({restarts} pool restarts); slowest input {slowest[1]} at {slowest[0] * 1e3:.0f} ms CPU")
     for first, last, why in lost:
         print(f"  inputs {first}-{last}: {why} (replay: --seed {args.seed}, _input(n, seed))")
