@@ -290,3 +290,17 @@ def test_exit_status_one_when_a_message_fails(tmp_path: Path) -> None:
     assert code == 1 and "truncated" in out
     code, _, _ = run("classify", "--format", "jsonl", "--jobs", "1", "--max-bytes", "0", str(FIXTURES / "rfc3464"))
     assert code == 0
+
+
+@pytest.mark.parametrize("ctype", [
+    'multipart/report; report-type=feedback-report; boundary="b"; x=\u00e9',  # arf guard
+    'multipart/mixed; boundary="Boundary_(ID_x)"; x=\u00e9',                   # messagingserver guard
+    'multipart/mixed; boundary="b"; InterScan=\u00e9',                          # trendmicro guard
+])
+def test_decoder_guards_read_8bit_content_type_headers_without_error(ctype):
+    # An 8-bit header comes back from the stdlib as a Header object, not a str: the guards must
+    # read it through Mail.header (found by the fuzz campaign).
+    raw = (f"From: MAILER-DAEMON@example.org\nSubject: Undelivered\nContent-Type: {ctype}\n\n"
+           "--b\nContent-Type: text/plain\n\nhi\n--b--\n").encode("utf-8")
+    report = bouncekit.parse(raw)
+    assert not [e for e in report.errors if "decoder failed" in e], report.errors

@@ -24,7 +24,7 @@ class ARF:
     def matches(self, mail: Mail) -> bool:
         if mail.feedback_fields is not None:
             return True
-        ctype = mail.msg.get("Content-Type", "")
+        ctype = mail.header("Content-Type")
         return "feedback-report" in ctype.lower() or (
             mail.subject.lower().startswith("complaint about message from") and mail.original is not None)
 

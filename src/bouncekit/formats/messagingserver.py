@@ -38,7 +38,7 @@ class MessagingServer:
     name = "messagingserver"
 
     def matches(self, mail: Mail) -> bool:
-        if "Boundary_(ID_" in (mail.msg.get("Content-Type") or ""):
+        if "Boundary_(ID_" in mail.header("Content-Type"):
             return True
         return any("Messaging Server" in r or "Messaging-Multiplexor" in r for r in mail.headers("Received")[:4])
 

@@ -23,7 +23,7 @@ class TrendMicro:
     def matches(self, mail: Mail) -> bool:
         if "interscan" in mail.sender:
             return True
-        return "InterScan" in (mail.msg.get("Content-Type") or "")
+        return "InterScan" in mail.header("Content-Type")
 
     def parse(self, mail: Mail) -> list[Evidence]:
         return scan_text(mail.body.replace("*", " "), exclude=sender_addresses(mail))
