@@ -210,6 +210,22 @@ def _test_kill(data: bytes) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _read_part(part: Part) -> bytes | Record:
+    """The bytes of a file part (a whole file, or one slice of an mbox), or the error record saying
+    why there are none (unreadable; a whole file that is empty or not mail gets one line too)."""
+    _, path, source, offset, length, first = part
+    try:
+        if length >= 0:
+            return read_range(path, offset, length)
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return _error_record(source, first, f"Cannot read {path}: {exc.strerror or exc}.")
+    if not data.strip() or not looks_like_mail(data[:64]):
+        return _error_record(source, 0, NOT_MAIL)
+    return data
+
+
 def _run_unit(parts: list[Part], rules: RuleSet | None,
               limits: Limits | None = None) -> tuple[int, list[tuple[Any, ...]]]:
     """Records (as tuples: cheaper to send between processes) and the number of messages read."""
@@ -221,21 +237,12 @@ def _run_unit(parts: list[Part], rules: RuleSet | None,
             out += classify_raw(RawMessage(source, index, data, error), rules=rules, limits=limits)
             messages += 1
             continue
-        _, path, source, offset, length, first = part
-        try:
-            if length < 0:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-                if not data.strip() or not looks_like_mail(data[:64]):  # an empty file too: one line
-                    out.append(_error_record(source, 0, NOT_MAIL))
-                    messages += 1
-                    continue
-            else:
-                data = read_range(path, offset, length)
-        except OSError as exc:
-            out.append(_error_record(source, first, f"Cannot read {path}: {exc.strerror or exc}."))
+        data = _read_part(part)
+        if isinstance(data, Record):
+            out.append(data)
             messages += 1
             continue
+        source, first = part[2], part[5]
         for i, message in enumerate(split_messages(data)):
             _test_kill(message)
             out += records_of(parse(message, rules=rules, limits=limits), source, first + i)
@@ -254,19 +261,11 @@ def _single_messages(parts: list[Part]) -> list[Part | Record]:
         if part[0] == "raw":
             out.append(part)
             continue
-        _, path, source, offset, length, first = part
-        try:
-            if length < 0:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-                if not data.strip() or not looks_like_mail(data[:64]):  # an empty file too: one line
-                    out.append(_error_record(source, 0, NOT_MAIL))
-                    continue
-            else:
-                data = read_range(path, offset, length)
-        except OSError as exc:
-            out.append(_error_record(source, first, f"Cannot read {path}: {exc.strerror or exc}."))
+        data = _read_part(part)
+        if isinstance(data, Record):
+            out.append(data)
             continue
+        source, first = part[2], part[5]
         out += [("raw", source, first + i, message, None) for i, message in enumerate(split_messages(data))]
     return out
 
