@@ -155,6 +155,17 @@ def part_text(part: Message, max_blocks: int | None = None) -> str:
     return decode_bytes(raw, part.get_content_charset())
 
 
+def _block_text(field_lines: list[str], sub: Message) -> str | None:
+    """One field block written out: its field lines, a blank line, its body; None for a body the
+    fast paths cannot vouch for (not ASCII text, or holding a CR)."""
+    body = sub._payload
+    if body is None:
+        body = ""
+    elif not isinstance(body, str) or not body.isascii() or "\r" in body:
+        return None
+    return "".join(field_lines) + "\n" + body
+
+
 def _ascii_field_blocks(blocks: list) -> str | None:
     """:func:`part_text` of a delivery-status part whose blocks are all short printable ASCII fields.
 
@@ -174,14 +185,10 @@ def _ascii_field_blocks(blocks: list) -> str | None:
                     or name.lower() == "content-type"):
                 return None
             lines.append(f"{name}: {value}\n")
-        body = sub._payload
-        if body is None:
-            body = ""
-        elif not isinstance(body, str) or not body.isascii() or "\r" in body:
+        block = _block_text(lines, sub)
+        if block is None:
             return None
-        lines.append("\n")
-        lines.append(body)
-        chunks.append("".join(lines))
+        chunks.append(block)
     return "\n".join(chunks)
 
 
@@ -219,14 +226,10 @@ def _unfolded_field_blocks(blocks: list) -> str | None:
             elif value.endswith(" "):
                 return None
             lines.append(f"{name}: {value}\n")
-        body = sub._payload
-        if body is None:
-            body = ""
-        elif not isinstance(body, str) or not body.isascii() or "\r" in body:
+        block = _block_text(lines, sub)
+        if block is None:
             return None
-        lines.append("\n")
-        lines.append(body)
-        chunks.append("".join(lines))
+        chunks.append(block)
     return "\n".join(chunks)
 
 
