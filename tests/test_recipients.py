@@ -96,7 +96,7 @@ def test_x_unix_diagnostic_is_a_local_program_failure() -> None:
     assert (d.group.value, d.rule, d.diagnostic) == ("mailer_error", "fact.local-program", "temporary failure")
     (d,) = parse(_unix_dsn("x-unix; /home/jo/Maildir/tmp/1.A: Disk quota exceeded", "5.2.2")).deliveries
     assert d.group.value == "mailbox_full"
-    (d,) = parse(_unix_dsn("smtp; 451 4.3.0 temporary failure", "4.3.0")).deliveries
+    (d,) = parse(_unix_dsn("smtp; 451 4.3.0 temporary local failure", "4.3.0")).deliveries
     assert d.group.value == "system_error"
 
 

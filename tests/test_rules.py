@@ -173,8 +173,12 @@ CASES: list[Case] = [
          G.UNKNOWN_USER, "rhost.facebook.rcp-p1", "5.1.1", "550", True),
     Case("554 5.7.1 Bad DNS PTR resource record. For explanation visit https://www.ionos.com/help", G.REQUIRE_PTR,
          "rhost.ionos.bad-ptr", "5.7.1", "554"),
-    Case("554 5.7.7 Email policy violation detected", G.POLICY_VIOLATION, "rhost.zoho.policy", "5.7.7", "554",
+    Case("554 5.7.7 Email policy violation detected", G.SECURITY_ERROR, "status.X.7.7", "5.7.7", "554",
          remote_mta="mx.zoho.com"),
+    # wording no row knows: held for a person; no wording at all: undefined (the engine's fallback)
+    Case("Did not reach the following recipient: user@example.com", G.ON_HOLD, "fallback.unrecognized", None, None),
+    Case("450 4.0.0 Temporary failure", G.ON_HOLD, "fallback.unrecognized", "4.0.0", "450"),
+    Case("451 4.3.0 Temporary local problem - please try later", G.SYSTEM_ERROR, "text.system-error", "4.3.0", "451"),
     Case("550 Administrative prohibition - envelope blocked", G.REJECTED, "rhost.mimecast.envelope-blocked", None, "550",
          remote_mta="service-alpha-inbound-a.mimecast.com"),
     Case("550 Please turn on SMTP Authentication in your mail client. mail.example.org [192.0.2.1] is not permitted to relay through this server without authentication.",
@@ -363,7 +367,7 @@ CASES: list[Case] = [
     Case("554 Transaction failed", G.REJECTED, "reply.554", None, "554", False),
     Case("521 Host does not accept mail", G.NOT_ACCEPT, "text.null-mx", None, "521", True),
     Case("", G.UNDEFINED, FALLBACK_ID, "5.0.0", None, False),
-    Case("something nobody has ever written", G.UNDEFINED, FALLBACK_ID, None, "550", False),
+    Case("something nobody has ever written", G.ON_HOLD, "fallback.unrecognized", None, "550", False),
 ]
 
 
