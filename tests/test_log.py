@@ -644,3 +644,34 @@ def test_default_db_path_honours_the_environment(monkeypatch, tmp_path, mail_dir
     monkeypatch.setenv("BOUNCEKIT_DB", str(tmp_path / "env.db"))
     assert main(["log", "ingest", "--quiet", mail_dir], out=io.StringIO()) == 0
     assert (tmp_path / "env.db").exists()
+
+
+def test_cli_search_and_export_filter_hard_soft_delivered_and_sort(tmp_path):
+    db = str(tmp_path / "kinds.db")
+    with BounceLog(db) as log:
+        _bounce(log, tmp_path, "hard", "gone@example.org", date(2024, 5, 1), status="5.1.1",
+                diagnostic="550 5.1.1 User unknown")
+        _bounce(log, tmp_path, "soft", "full@example.org", date(2024, 5, 2))
+        _bounce(log, tmp_path, "ok", "fine@example.org", date(2024, 5, 3), status="2.0.0",
+                diagnostic="250 2.0.0 Ok", action="delivered")
+
+    def recipients(*options: str) -> list[str]:
+        out = io.StringIO()
+        assert main(["log", "search", "--db", db, "--format", "jsonl", *options], out=out) == 0
+        return [json.loads(line)["recipient"] for line in out.getvalue().splitlines()]
+
+    assert recipients("--hard") == ["gone@example.org"]
+    assert recipients("--soft") == ["full@example.org"]
+    assert sorted(recipients()) == ["full@example.org", "gone@example.org"]
+    assert sorted(recipients("--include-delivered")) == ["fine@example.org", "full@example.org", "gone@example.org"]
+    assert recipients("--sort", "recipient") == ["full@example.org", "gone@example.org"]
+    assert recipients("--sort=-recipient") == ["gone@example.org", "full@example.org"]
+    target = str(tmp_path / "soft.csv")
+    assert main(["log", "export", "--db", db, "--soft", "--sort", "recipient", "--output", target],
+                out=io.StringIO(), err=io.StringIO()) == 0
+    with open(target, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == list(CSV_COLUMNS) and [r[3] for r in rows[1:]] == ["full@example.org"]
+    # --hard and --soft exclude each other; an unknown order is refused: usage errors, exit 2
+    assert main(["log", "search", "--db", db, "--hard", "--soft"], out=io.StringIO(), err=io.StringIO()) == 2
+    assert main(["log", "search", "--db", db, "--sort", "size"], out=io.StringIO(), err=io.StringIO()) == 2

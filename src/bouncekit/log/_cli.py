@@ -21,6 +21,7 @@ from ._policy import DEFAULT_POLICY, SuppressionPolicy
 from ._store import (
     DEFAULT_CORRELATION_HEADERS,
     DEFAULT_RETENTION_DAYS,
+    ORDERS,
     BounceLog,
     Entry,
     IngestStats,
@@ -32,6 +33,8 @@ from ._store import (
 COMMANDS = frozenset({"log", "suppression", "codes"})
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
+
+_SORTS = tuple(prefix + name for name in ORDERS for prefix in ("", "-"))
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -47,6 +50,14 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--error", metavar="TEXT", help="text in the error (case-insensitive)")
     p.add_argument("--group", metavar="G", action="append", help="error group (repeatable: any of them)")
     p.add_argument("--to", metavar="PART", help="part of the recipient address (case-insensitive)")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--hard", dest="hard", action="store_const", const=True, default=None,
+                      help="hard bounces only")
+    kind.add_argument("--soft", dest="hard", action="store_const", const=False, help="soft bounces only")
+    p.add_argument("--include-delivered", action="store_true",
+                   help="also the delivery reports and auto-replies the log keeps apart")
+    p.add_argument("--sort", metavar="ORDER", default="-received", choices=_SORTS,
+                   help=f"one of {', '.join(ORDERS)}; '-' in front for descending (default -received)")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -72,7 +83,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                         help=f"quiet days that reset the score (default {DEFAULT_POLICY.soft_reset_days})")
     ingest.add_argument("--quiet", action="store_true", help="no progress and no summary")
 
-    search = lsub.add_parser("search", parents=[db], help="list the entries matching the filters, newest first")
+    search = lsub.add_parser("search", parents=[db], help="list the entries matching the filters (newest first by default)")
     _filters(search)
     search.add_argument("--limit", type=int, default=50, metavar="N", help="entries per page (default 50)")
     search.add_argument("--page", type=int, default=1, metavar="P", help="page number, from 1")
@@ -176,13 +187,14 @@ def _ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _log(log: BounceLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     cmd = args.log_command
     if cmd in ("search", "export"):
-        filters = dict(start=args.start, end=args.end, error=args.error, group=args.group, to=args.to)
+        filters = dict(start=args.start, end=args.end, error=args.error, group=args.group, to=args.to,
+                       hard=args.hard, failures_only=not args.include_delivered)
         if cmd == "export":
-            n = log.export_csv(args.output, **filters)
+            n = log.export_csv(args.output, **filters, order=args.sort)
             if args.output != "-":
                 err.write(f"{n} records written to {args.output}.\n")
             return EXIT_OK
-        entries = log.search(**filters, limit=args.limit, page=args.page)
+        entries = log.search(**filters, order=args.sort, limit=args.limit, page=args.page)
         if args.format == "jsonl":
             for entry in entries:
                 out.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
