@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import re
+
 import pytest
 import regex
 
@@ -283,6 +285,10 @@ CASES: list[Case] = [
     Case("550 收件人不存在", G.UNKNOWN_USER, "text.user-unknown", None, "550", True),
     Case("ユーザー Neko (user@example.com) は Domino ディレクトリには見つかりません。", G.UNKNOWN_USER, "text.user-unknown"),
     Case("552 Postfach voll", G.MAILBOX_FULL, "text.mailbox-full", None, "552"),
+    Case("Mailbox size limit exceeded", G.MAILBOX_FULL, "text.mailbox-full"),
+    Case("552 mailbox is full", G.MAILBOX_FULL, "text.mailbox-full", None, "552"),
+    Case("550 user has no mailbox", G.UNKNOWN_USER, "text.user-unknown", None, "550", True),
+    Case("550 5.7.1 Message rejected due to content restrictions", G.POLICY_VIOLATION, "text.policy", "5.7.1", "550"),
     Case("550 Такого пользователя нет", G.UNKNOWN_USER, "text.user-unknown", None, "550", True),
     Case("552 メールボックスが一杯です", G.MAILBOX_FULL, "text.mailbox-full", None, "552"),
     Case("550 Account disabilitato", G.SUSPENDED, "text.account-disabled", None, "550"),
@@ -603,3 +609,23 @@ def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:
     assert ev.status == "5.7.1" and BUILTIN.decide(ev).group is Group.BLOCKED
     # a reply code of another class than its status is not trusted over the field
     assert evidence("user@example.com", "554 4.4.7 Message expired", status="4.4.2").status == "4.4.2"
+
+
+def test_verbose_patterns_escape_their_spaces() -> None:
+    """In (?x) mode a plain space is ignored: ``mail box (?:is )?full`` would need "mailboxisfull".
+
+    Every space between two pieces of a verbose built-in pattern must be escaped (``\\ ``); spaces
+    next to ``|``, parentheses or the line's indentation are layout.
+    """
+    layout_only = re.compile(r"(?<![\\|(\s])[ \t]+(?![|)\s])")
+    offenders = []
+    for rule in RuleSet.builtin():
+        for pattern in (rule.diagnostic, rule.remote_mta):
+            if not pattern or not re.match(r"\(\?[a-z]*x", pattern):
+                continue
+            for line in pattern.splitlines():
+                code = line.split(" #")[0].strip()
+                code = re.sub(r"\[(?:\\.|[^\]])*\]", "[]", code)  # a space inside a character class is literal
+                if layout_only.search(code):
+                    offenders.append(f"{rule.id}: {line.strip()}")
+    assert not offenders, "unescaped spaces in verbose patterns:\n" + "\n".join(offenders)
