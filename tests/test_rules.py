@@ -558,6 +558,17 @@ def test_transcript_command_reads_sendmail_and_pipelining() -> None:
     piped = (">>> DATA\n<<< 550 5.1.1 <user@example.org>... User unknown\n"
              "<<< 503 5.0.0 Need RCPT (recipient)\n")
     assert transcript_command(piped, "user@example.org") == "RCPT"
+    # RFC 5321 3.3: "554 no valid recipients" to DATA also shows the refusals answered RCPT
+    no_valid = (">>> DATA\n<<< 550 <user@example.org>: Recipient address rejected: User unknown\n"
+                "550 5.1.1 <user@example.org>... User unknown\n<<< 554 5.5.1 Error: no valid recipients\n")
+    assert transcript_command(no_valid, "user@example.org") == "RCPT"
+    # the reply does not name the address; sendmail's summary line just below it does
+    summary = (">>> DATA\n<<< 551 not our user\n550 5.1.1 <user@example.org>... User unknown\n"
+               "<<< 503 need RCPT command [data]\n")
+    assert transcript_command(summary, "user@example.org") == "RCPT"
+    assert transcript_command(summary.replace("503 need", "250 go"), "user@example.org") == "DATA"
+    # a summary line that follows no reply is not attributed to one
+    assert transcript_command(">>> DATA\n554 5.0.0 <user@example.org>... Service unavailable\n", "user@example.org") is None
     assert transcript_command(">>> RCPT To:<user@example.org>\n<<< 550 5.1.1 No such user\n", "other@example.org") is None
     assert transcript_command("no transcript here", "user@example.org") is None
 

@@ -223,7 +223,13 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote, hint=hint)
         if ev.command is None and recipient and blocks is None:
             # The fields rarely say which command was refused; the human-readable paragraph often does.
-            command = command_of(paragraph_about(mail.body, recipient)) or transcript_command(mail.body, recipient)
+            # A transcript names the address the MTA sent in RCPT TO, which after an alias expansion
+            # is the X-Actual-Recipient, not the Final-Recipient.
+            command = command_of(paragraph_about(mail.body, recipient))
+            sent_to = [recipient] + [a for name in ("x-actual-recipient", "original-recipient")
+                                     if (a := addresses.normalize(_field_value(block.get(name))))]
+            for address in sent_to:
+                command = command or transcript_command(mail.body, address)
             ev = replace(ev, command=command) if command else ev
         out.append(ev)
     return out
@@ -231,31 +237,46 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
 
 _TRANSCRIPT_SENT = re.compile(r"^\s*>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b", re.IGNORECASE)
 
+# RFC 5321 section 3.3: when all RCPT commands were rejected, the server "MAY return a 'command out
+# of sequence' (503) or 'no valid recipients' (554) reply in response to the DATA command".
+# Such a reply to a pipelined DATA shows that the refusals before it answered RCPT.
+NO_VALID_RECIPIENTS = re.compile(r"(?i)^(?:503\b|554\b.*\bno valid recipients?\b)")
+# Sendmail's own summary of a recipient's failure, after the server's reply in its transcript:
+# "550 5.1.1 <user@example.org>... User unknown".
+_TRANSCRIPT_SUMMARY = re.compile(r"^\s*[245]\d\d\s+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?<?([^\s<>]+@[^\s<>]+?)>?\.\.\.\s")
+
 
 def transcript_command(text: str, address: str) -> str | None:
     """The command a session transcript (sendmail, Courier: ``>>> DATA`` / ``<<< 550 ...``) shows
     the reply naming ``address`` answered.
 
+    The reply names the address itself, or sendmail's summary line just below it does
+    (``<<< 551 not our user`` then ``550 5.1.1 <user@example.org>... User unknown``).
     A pipelining client prints its last command (DATA) and then the replies to the batch: when a
-    ``503`` (no valid recipients) follows in the same batch, the refusals before it answered the
-    pipelined RCPT TO commands, not DATA.
+    ``503`` or a ``554 ... no valid recipients`` follows in the same batch (RFC 5321 section 3.3),
+    the refusals before it answered the pipelined RCPT TO commands, not DATA.
     """
     address = address.lower()
     sent: str | None = None
-    found = False
+    found = after_reply = False
     for line in text.splitlines():
         m = _TRANSCRIPT_SENT.match(line)
         if m:
             if found:
                 break
-            sent = _canonical_command(m.group(1))
+            sent, after_reply = _canonical_command(m.group(1)), False
             continue
         stripped = line.strip()
         if not stripped.startswith("<<<") or sent is None:
+            summary = _TRANSCRIPT_SUMMARY.match(line)
+            if summary and after_reply and not found and summary.group(1).lower() == address:
+                found = True  # sendmail's summary of the reply just above names the address
+            after_reply = False
             continue
         reply = stripped[3:].strip()
+        after_reply = True
         if found:
-            if sent == "DATA" and reply.startswith("503"):
+            if sent == "DATA" and NO_VALID_RECIPIENTS.match(reply):
                 return "RCPT"
         elif address in reply.lower():
             found = True
