@@ -573,6 +573,27 @@ def test_transcript_command_reads_sendmail_and_pipelining() -> None:
     assert transcript_command("no transcript here", "user@example.org") is None
 
 
+def test_printed_exchanges_give_the_refused_command_and_the_reply() -> None:
+    from bouncekit.formats._common import printed_exchanges
+
+    # bare, labelled, arrowed either way, IMail's wording; accepted commands are not listed
+    bare = " MAIL From:<a@example.com>\n 250 ok\n RCPT To:<b@example.org>\n 552 Message for <b@example.org> too big\n"
+    assert printed_exchanges(bare) == [("RCPT", " RCPT To:<b@example.org>", "552 Message for <b@example.org> too big")]
+    labelled = "hMailServer sent: RCPT TO:<b@example.org>\nRemote server replied: 550 5.1.1 User unknown\n"
+    assert printed_exchanges(labelled)[0][::2] == ("RCPT", "550 5.1.1 User unknown")
+    reversed_arrows = "Sent <<< MAIL FROM:<a@example.com>\nReceived >>> 553 5.1.8 Sender domain does not exist\n"
+    assert printed_exchanges(reversed_arrows)[0][::2] == ("MAIL", "553 5.1.8 Sender domain does not exist")
+    imail = "RCPT TO generated following response:\n553 5.3.0 <b@example.org>... Addressee unknown\n"
+    assert printed_exchanges(imail)[0][0] == "RCPT"
+    multi = ">>> DATA\n<<< 554-5.7.1 Message refused\n<<< 554 5.7.1 as spam\nQUIT\n"
+    assert printed_exchanges(multi) == [("DATA", ">>> DATA", "554 5.7.1 Message refused as spam")]
+    # after a pipelined DATA, a reply naming a recipient answered RCPT only if the batch shows it
+    piped = ">>> DATA\n<<< 550 <b@example.org>: User unknown\n<<< 554 5.5.1 Error: no valid recipients\n"
+    assert printed_exchanges(piped)[0][0] == "RCPT"
+    assert printed_exchanges(piped.replace("554 5.5.1 Error: no valid recipients", "354 go ahead"))[0][0] is None
+    assert printed_exchanges("Your mail from a@example.com to b@example.org\n550 refused\n") == []
+
+
 def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
     from bouncekit.formats._common import clean_diagnostic, complete_reply
 

@@ -386,6 +386,67 @@ def _sentence_around(lines: list[str], i: int, address: str) -> tuple[str, str] 
     return before, after
 
 
+# A printed SMTP exchange in free text: the command the MTA sent, then the server's reply on the
+# next line. Lines may be bare ("RCPT To:<a@b>" / "552 ..."), arrowed (">>> RCPT TO:<a@b>" /
+# "<<< 550 ...", or the other way round: "Sent <<< RCPT TO:<a@b>" / "Received >>> 550 ...") or
+# labelled ("hMailServer sent: RCPT TO:<a@b>" / "Remote server replied: 550 ...", IMail's
+# "RCPT TO generated following response:" / "553 ...").
+_EXCHANGE_SENT = re.compile(
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+)?(?:sent[ \t]*:|<<<|>>>)[ \t]*)?(RCPT[ \t]+TO|MAIL[ \t]+FROM|DATA|EHLO|HELO)\b(.*)$")
+_EXCHANGE_REPLY = re.compile(
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,2}(?:replied|said|<<<|>>>)[ \t]*:?[ \t]*)?([245]\d\d)(?:([ \t-])(.*))?$")
+
+
+def printed_exchanges(text: str) -> list[tuple[str | None, str, str]]:
+    """The refused commands of the SMTP exchanges printed in ``text``: (command, the command line,
+    the server's whole reply), for each command line followed by a 4xx or 5xx reply."""
+    out = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        sent = _EXCHANGE_SENT.match(line)
+        if not sent:
+            continue
+        reply = _EXCHANGE_REPLY.match(lines[i + 1])
+        if not reply or reply.group(1)[0] not in "45":
+            continue
+        code, more = reply.group(1), reply.group(2) == "-"
+        parts = [f"{code}{reply.group(2) or ' '}{(reply.group(3) or '').strip()}"]
+        for nxt in lines[i + 2:i + 30]:
+            if not more:
+                break
+            cont = _EXCHANGE_REPLY.match(nxt)
+            if not cont or cont.group(1) != code:
+                break
+            parts.append(f"{code}{cont.group(2) or ' '}{(cont.group(3) or '').strip()}")
+            more = cont.group(2) == "-"
+        whole = _join_continuations(" ".join(parts)).strip()
+        command: str | None = _canonical_command(sent.group(1))
+        if command == "DATA" and addresses.find_addresses(whole):
+            # a reply naming a recipient after DATA answered a pipelined RCPT TO, as a later
+            # "503" / "554 no valid recipients" in the same batch confirms; otherwise it is unclear
+            command = None
+            for nxt in lines[i + 2:i + 30]:
+                if not nxt.strip() or _EXCHANGE_SENT.match(nxt):
+                    break
+                later = _EXCHANGE_REPLY.match(nxt)
+                if later and NO_VALID_RECIPIENTS.match(f"{later.group(1)} {later.group(3) or ''}"):
+                    command = "RCPT"
+                    break
+        out.append((command, line, whole))
+    return out
+
+
+def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
+    """(command, reply) of the printed exchanges, by each address their reply or RCPT TO names
+    (the address in a MAIL FROM line is the sender's)."""
+    out: dict[str, tuple[str | None, str]] = {}
+    for command, line, reply in printed_exchanges(text):
+        named = (line + " " + reply) if _EXCHANGE_SENT.match(line).group(1).upper().startswith("RCPT") else reply
+        for address in addresses.find_addresses(named):
+            out.setdefault(address.lower(), (command, reply))
+    return out
+
+
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """Recipients and their diagnostics from a free-text bounce explanation.
 
@@ -400,6 +461,7 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """
     excluded = {e.lower() for e in exclude}
     lines = text.splitlines()
+    exchanges = _exchanges_by_address(text)
     found: dict[str, Evidence] = {}
     rank: dict[str, int] = {}
     for i, line in enumerate(lines):
@@ -433,6 +495,9 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     before.insert(0, prev)
                 diag = " ".join(x.strip() for x in before) + " " + diag
             ev = evidence(addr, diag.strip(" :"))
+            exchange = exchanges.get(key)
+            if exchange:  # the server's own reply to the command that named (or was refused for) it
+                ev = evidence(addr, exchange[1], command=exchange[0])
             sentence = None if alone else _sentence_around(lines, i, addr)
             if sentence is not None and _ADVICE_CUE.search(sentence[0]):
                 continue  # advice: "if a@b fails, try c@d"
