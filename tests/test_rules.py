@@ -627,3 +627,7 @@ def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:
     assert ev.status == "5.7.1" and BUILTIN.decide(ev).group is Group.BLOCKED
     # a reply code of another class than its status is not trusted over the field
     assert evidence("user@example.com", "554 4.4.7 Message expired", status="4.4.2").status == "4.4.2"
+    # a failed delivery with a transient Status field: the server's permanent reply says what happened
+    refused = "smtp; 550 5.5.0 Service refused, please try later"
+    assert evidence("user@example.com", refused, status="4.5.0", action="failed").status == "5.5.0"
+    assert evidence("user@example.com", refused, status="4.5.0", action="delayed").status == "4.5.0"

@@ -159,9 +159,12 @@ def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None 
     else:
         # The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field,
         # which some MTAs fill with a mapped code (sendmail: 5.1.1 for any RCPT refusal).
+        # So does a permanent reply ("550 5.5.0 ...") for a delivery the DSN says has failed, when
+        # the field holds a transient 4.x.x (Postfix keeps 4.x.x for a 5xx greeting it retried).
         lead = _REPLY_LEAD.match(diagnostic)
-        if (lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0] == status[0]
-                and not lead.group(2).endswith(".0.0")):
+        if (lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0]
+                and (lead.group(1)[0] == status[0] and not lead.group(2).endswith(".0.0")
+                     or action == "failed" and status[0] == "4" and lead.group(1)[0] == "5")):
             status = lead.group(2)
     reply_code = reply_code or codes.find_reply_code(diagnostic)
     if not action:
