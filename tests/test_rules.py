@@ -618,6 +618,10 @@ def test_session_markers_name_the_refused_step() -> None:
     assert command_of("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 554 5.7.1 go away") == "CONN"
     assert command_of("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 bad name") == "HELO"
     assert command_of("Connected to 192.0.2.1 but sender was rejected. Remote host said: 553 no") == "MAIL"
+    # Exim names a pipelined command with "pipelined " in front of it
+    assert command_of("SMTP error from remote mail server after pipelined RCPT TO:<a@example.org>: 550 no") == "RCPT"
+    assert command_of("SMTP error from remote mail server after pipelined MAIL FROM:<> SIZE=9: 550 no") == "MAIL"
+    assert command_of("SMTP error from remote mail server after pipelined end of data: 554 spam") == "DATA"
 
 
 def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:

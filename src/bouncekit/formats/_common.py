@@ -45,7 +45,8 @@ def command_of(text: str) -> str | None:
     m = _IN_REPLY_TO.search(text)
     if m:
         return _canonical_command(m.group(1))
-    lower = text.lower()
+    # Exim: "after pipelined RCPT TO:<a@b>" is a reply to RCPT TO, sent in a pipelined batch
+    lower = text.lower().replace("after pipelined ", "after ")
     for marker, command in _SESSION_MARKERS:
         if marker in lower:
             return command
