@@ -396,7 +396,8 @@ def _sentence_around(lines: list[str], i: int, address: str) -> tuple[str, str] 
 # labelled ("hMailServer sent: RCPT TO:<a@b>" / "Remote server replied: 550 ...", IMail's
 # "RCPT TO generated following response:" / "553 ...").
 _EXCHANGE_SENT = re.compile(
-    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+)?(?:sent[ \t]*:|<<<|>>>)[ \t]*)?(RCPT[ \t]+TO|MAIL[ \t]+FROM|DATA|EHLO|HELO)\b(.*)$")
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+)?(?:sent[ \t]*:|<<<|>>>)[ \t]*)?"
+    r"(RCPT[ \t]+TO|MAIL[ \t]+FROM|DATA|EHLO|HELO)\b(.*)$")
 _EXCHANGE_REPLY = re.compile(
     r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,2}(?:replied|said|<<<|>>>)[ \t]*:?[ \t]*)?([245]\d\d)(?:([ \t-])(.*))?$")
 
@@ -445,7 +446,8 @@ def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
     (the address in a MAIL FROM line is the sender's)."""
     out: dict[str, tuple[str | None, str]] = {}
     for command, line, reply in printed_exchanges(text):
-        named = (line + " " + reply) if _EXCHANGE_SENT.match(line).group(1).upper().startswith("RCPT") else reply
+        sent = _EXCHANGE_SENT.match(line)
+        named = f"{line} {reply}" if sent and sent.group(1).upper().startswith("RCPT") else reply
         for address in addresses.find_addresses(named):
             out.setdefault(address.lower(), (command, reply))
     return out
