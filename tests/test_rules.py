@@ -613,7 +613,7 @@ def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
 
 
 def test_session_markers_name_the_refused_step() -> None:
-    from bouncekit.formats._common import command_of
+    from bouncekit.formats._common import clean_diagnostic, command_of
 
     assert command_of("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 554 5.7.1 go away") == "CONN"
     assert command_of("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 bad name") == "HELO"
@@ -622,6 +622,11 @@ def test_session_markers_name_the_refused_step() -> None:
     assert command_of("SMTP error from remote mail server after pipelined RCPT TO:<a@example.org>: 550 no") == "RCPT"
     assert command_of("SMTP error from remote mail server after pipelined MAIL FROM:<> SIZE=9: 550 no") == "MAIL"
     assert command_of("SMTP error from remote mail server after pipelined end of data: 554 spam") == "DATA"
+    # Postfix's LMTP client: LHLO (RFC 2033) is kept apart from HELO, a local server's greeting is no
+    # verdict on the sending host
+    lmtp = "host lmtp.example.org[private/lmtp] said: 421 4.3.0 error (in reply to LHLO command)"
+    assert command_of(lmtp) == "LHLO"
+    assert clean_diagnostic(lmtp) == ("421 4.3.0 error", "lmtp.example.org")
 
 
 def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:

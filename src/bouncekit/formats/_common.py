@@ -22,7 +22,7 @@ _HOST_SAID = re.compile(
     """,
 )
 _IN_REPLY_TO = re.compile(
-    r"(?i)(?:\(|(?<![\s(]))\s*in reply to\s+(?:end of\s+)?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|RSET|QUIT|"
+    r"(?i)(?:\(|(?<![\s(]))\s*in reply to\s+(?:end of\s+)?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|LHLO|RSET|QUIT|"
     r"end of data|the end of data|message data|RCPT|MAIL|AUTH|STARTTLS)\b[^)]*\)?\.?\s*$"
 )
 _COMMAND_WORDS = (
