@@ -572,8 +572,40 @@ def test_transcript_command_reads_sendmail_and_pipelining() -> None:
     piped = (">>> DATA\n<<< 550 5.1.1 <user@example.org>... User unknown\n"
              "<<< 503 5.0.0 Need RCPT (recipient)\n")
     assert transcript_command(piped, "user@example.org") == "RCPT"
+    # RFC 5321 3.3: "554 no valid recipients" to DATA also shows the refusals answered RCPT
+    no_valid = (">>> DATA\n<<< 550 <user@example.org>: Recipient address rejected: User unknown\n"
+                "550 5.1.1 <user@example.org>... User unknown\n<<< 554 5.5.1 Error: no valid recipients\n")
+    assert transcript_command(no_valid, "user@example.org") == "RCPT"
+    # the reply does not name the address; sendmail's summary line just below it does
+    summary = (">>> DATA\n<<< 551 not our user\n550 5.1.1 <user@example.org>... User unknown\n"
+               "<<< 503 need RCPT command [data]\n")
+    assert transcript_command(summary, "user@example.org") == "RCPT"
+    assert transcript_command(summary.replace("503 need", "250 go"), "user@example.org") == "DATA"
+    # a summary line that follows no reply is not attributed to one
+    assert transcript_command(">>> DATA\n554 5.0.0 <user@example.org>... Service unavailable\n", "user@example.org") is None
     assert transcript_command(">>> RCPT To:<user@example.org>\n<<< 550 5.1.1 No such user\n", "other@example.org") is None
     assert transcript_command("no transcript here", "user@example.org") is None
+
+
+def test_printed_exchanges_give_the_refused_command_and_the_reply() -> None:
+    from bouncekit.formats._common import printed_exchanges
+
+    # bare, labelled, arrowed either way, IMail's wording; accepted commands are not listed
+    bare = " MAIL From:<a@example.com>\n 250 ok\n RCPT To:<b@example.org>\n 552 Message for <b@example.org> too big\n"
+    assert printed_exchanges(bare) == [("RCPT", " RCPT To:<b@example.org>", "552 Message for <b@example.org> too big")]
+    labelled = "hMailServer sent: RCPT TO:<b@example.org>\nRemote server replied: 550 5.1.1 User unknown\n"
+    assert printed_exchanges(labelled)[0][::2] == ("RCPT", "550 5.1.1 User unknown")
+    reversed_arrows = "Sent <<< MAIL FROM:<a@example.com>\nReceived >>> 553 5.1.8 Sender domain does not exist\n"
+    assert printed_exchanges(reversed_arrows)[0][::2] == ("MAIL", "553 5.1.8 Sender domain does not exist")
+    imail = "RCPT TO generated following response:\n553 5.3.0 <b@example.org>... Addressee unknown\n"
+    assert printed_exchanges(imail)[0][0] == "RCPT"
+    multi = ">>> DATA\n<<< 554-5.7.1 Message refused\n<<< 554 5.7.1 as spam\nQUIT\n"
+    assert printed_exchanges(multi) == [("DATA", ">>> DATA", "554 5.7.1 Message refused as spam")]
+    # after a pipelined DATA, a reply naming a recipient answered RCPT only if the batch shows it
+    piped = ">>> DATA\n<<< 550 <b@example.org>: User unknown\n<<< 554 5.5.1 Error: no valid recipients\n"
+    assert printed_exchanges(piped)[0][0] == "RCPT"
+    assert printed_exchanges(piped.replace("554 5.5.1 Error: no valid recipients", "354 go ahead"))[0][0] is None
+    assert printed_exchanges("Your mail from a@example.com to b@example.org\n550 refused\n") == []
 
 
 def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
@@ -595,11 +627,20 @@ def test_multiline_replies_are_joined_without_repeated_prefixes() -> None:
 
 
 def test_session_markers_name_the_refused_step() -> None:
-    from bouncekit.formats._common import command_of
+    from bouncekit.formats._common import clean_diagnostic, command_of
 
     assert command_of("connect to mx.example.com[192.0.2.1]: server refused to talk to me: 554 5.7.1 go away") == "CONN"
     assert command_of("Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 bad name") == "HELO"
     assert command_of("Connected to 192.0.2.1 but sender was rejected. Remote host said: 553 no") == "MAIL"
+    # Exim names a pipelined command with "pipelined " in front of it
+    assert command_of("SMTP error from remote mail server after pipelined RCPT TO:<a@example.org>: 550 no") == "RCPT"
+    assert command_of("SMTP error from remote mail server after pipelined MAIL FROM:<> SIZE=9: 550 no") == "MAIL"
+    assert command_of("SMTP error from remote mail server after pipelined end of data: 554 spam") == "DATA"
+    # Postfix's LMTP client: LHLO (RFC 2033) is kept apart from HELO, a local server's greeting is no
+    # verdict on the sending host
+    lmtp = "host lmtp.example.org[private/lmtp] said: 421 4.3.0 error (in reply to LHLO command)"
+    assert command_of(lmtp) == "LHLO"
+    assert clean_diagnostic(lmtp) == ("421 4.3.0 error", "lmtp.example.org")
 
 
 def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:
@@ -609,6 +650,10 @@ def test_remote_servers_own_code_beats_a_mapped_status_field() -> None:
     assert ev.status == "5.7.1" and BUILTIN.decide(ev).group is Group.BLOCKED
     # a reply code of another class than its status is not trusted over the field
     assert evidence("user@example.com", "554 4.4.7 Message expired", status="4.4.2").status == "4.4.2"
+    # a failed delivery with a transient Status field: the server's permanent reply says what happened
+    refused = "smtp; 550 5.5.0 Service refused, please try later"
+    assert evidence("user@example.com", refused, status="4.5.0", action="failed").status == "5.5.0"
+    assert evidence("user@example.com", refused, status="4.5.0", action="delayed").status == "4.5.0"
 
 
 def test_verbose_patterns_escape_their_spaces() -> None:

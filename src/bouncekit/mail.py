@@ -42,6 +42,7 @@ _ORIGINAL_MARKERS = re.compile(
     )""",
 )
 
+_UNINDENTED_BOUNDARY = re.compile(rb"(?im)^(Content-Type:[^\n]*;[ \t]*\n)(?=boundary=)")
 _INLINE_DSN = re.compile(r"(?im)^Content-Type:\s*message/(?:global-)?delivery-status\b.*\n(?:[ \t].*\n)*")
 _DSN_FIELD = re.compile(r"(?im)^(?:Reporting-MTA|Final-Recipient|Original-Recipient):[ \t]*\S")
 _DSN_KEYS = frozenset({"reporting-mta", "final-recipient", "original-recipient", "action", "status",
@@ -334,6 +335,11 @@ class Mail:
         # An mbox "From " separator line is not a header.
         if data.startswith(b"From "):
             data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+        # A Content-Type whose "boundary=" parameter lost its leading blank (the field's line ends
+        # in ';' and the next line starts "boundary=", as in some Exchange Online reports) would
+        # leave the multipart without a boundary and its parts, still encoded, read as text.
+        if b"\nboundary=" in data:
+            data = _UNINDENTED_BOUNDARY.sub(rb"\1\t", data)
         # The same tree the stdlib parser builds, several times faster, for well-formed messages;
         # the stdlib parser for the rest (see bouncekit._mime).
         msg = parse_fast(data.decode("ascii", "surrogateescape"))

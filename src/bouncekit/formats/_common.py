@@ -22,7 +22,7 @@ _HOST_SAID = re.compile(
     """,
 )
 _IN_REPLY_TO = re.compile(
-    r"(?i)(?:\(|(?<![\s(]))\s*in reply to\s+(?:end of\s+)?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|RSET|QUIT|"
+    r"(?i)(?:\(|(?<![\s(]))\s*in reply to\s+(?:end of\s+)?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|LHLO|RSET|QUIT|"
     r"end of data|the end of data|message data|RCPT|MAIL|AUTH|STARTTLS)\b[^)]*\)?\.?\s*$"
 )
 _COMMAND_WORDS = (
@@ -45,7 +45,8 @@ def command_of(text: str) -> str | None:
     m = _IN_REPLY_TO.search(text)
     if m:
         return _canonical_command(m.group(1))
-    lower = text.lower()
+    # Exim: "after pipelined RCPT TO:<a@b>" is a reply to RCPT TO, sent in a pipelined batch
+    lower = text.lower().replace("after pipelined ", "after ")
     for marker, command in _SESSION_MARKERS:
         if marker in lower:
             return command
@@ -159,9 +160,12 @@ def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None 
     else:
         # The remote server's own reply ("550 5.7.1 ...") beats the reporting MTA's Status field,
         # which some MTAs fill with a mapped code (sendmail: 5.1.1 for any RCPT refusal).
+        # So does a permanent reply ("550 5.5.0 ...") for a delivery the DSN says has failed, when
+        # the field holds a transient 4.x.x (Postfix keeps 4.x.x for a 5xx greeting it retried).
         lead = _REPLY_LEAD.match(diagnostic)
-        if (lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0] == status[0]
-                and not lead.group(2).endswith(".0.0")):
+        if (lead and lead.group(2) and lead.group(1)[0] == lead.group(2)[0]
+                and (lead.group(1)[0] == status[0] and not lead.group(2).endswith(".0.0")
+                     or action == "failed" and status[0] == "4" and lead.group(1)[0] == "5")):
             status = lead.group(2)
     reply_code = reply_code or codes.find_reply_code(diagnostic)
     if not action:
@@ -223,7 +227,13 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
         ev = evidence(recipient, diagnostic, status=status, action=action or None, remote_mta=remote, hint=hint)
         if ev.command is None and recipient and blocks is None:
             # The fields rarely say which command was refused; the human-readable paragraph often does.
-            command = command_of(paragraph_about(mail.body, recipient)) or transcript_command(mail.body, recipient)
+            # A transcript names the address the MTA sent in RCPT TO, which after an alias expansion
+            # is the X-Actual-Recipient, not the Final-Recipient.
+            command = command_of(paragraph_about(mail.body, recipient))
+            sent_to = [recipient] + [a for name in ("x-actual-recipient", "original-recipient")
+                                     if (a := addresses.normalize(_field_value(block.get(name))))]
+            for address in sent_to:
+                command = command or transcript_command(mail.body, address)
             ev = replace(ev, command=command) if command else ev
         out.append(ev)
     return out
@@ -231,31 +241,46 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
 
 _TRANSCRIPT_SENT = re.compile(r"^\s*>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b", re.IGNORECASE)
 
+# RFC 5321 section 3.3: when all RCPT commands were rejected, the server "MAY return a 'command out
+# of sequence' (503) or 'no valid recipients' (554) reply in response to the DATA command".
+# Such a reply to a pipelined DATA shows that the refusals before it answered RCPT.
+NO_VALID_RECIPIENTS = re.compile(r"(?i)^(?:503\b|554\b.*\bno valid recipients?\b)")
+# Sendmail's own summary of a recipient's failure, after the server's reply in its transcript:
+# "550 5.1.1 <user@example.org>... User unknown".
+_TRANSCRIPT_SUMMARY = re.compile(r"^\s*[245]\d\d\s+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?<?([^\s<>]+@[^\s<>]+?)>?\.\.\.\s")
+
 
 def transcript_command(text: str, address: str) -> str | None:
     """The command a session transcript (sendmail, Courier: ``>>> DATA`` / ``<<< 550 ...``) shows
     the reply naming ``address`` answered.
 
+    The reply names the address itself, or sendmail's summary line just below it does
+    (``<<< 551 not our user`` then ``550 5.1.1 <user@example.org>... User unknown``).
     A pipelining client prints its last command (DATA) and then the replies to the batch: when a
-    ``503`` (no valid recipients) follows in the same batch, the refusals before it answered the
-    pipelined RCPT TO commands, not DATA.
+    ``503`` or a ``554 ... no valid recipients`` follows in the same batch (RFC 5321 section 3.3),
+    the refusals before it answered the pipelined RCPT TO commands, not DATA.
     """
     address = address.lower()
     sent: str | None = None
-    found = False
+    found = after_reply = False
     for line in text.splitlines():
         m = _TRANSCRIPT_SENT.match(line)
         if m:
             if found:
                 break
-            sent = _canonical_command(m.group(1))
+            sent, after_reply = _canonical_command(m.group(1)), False
             continue
         stripped = line.strip()
         if not stripped.startswith("<<<") or sent is None:
+            summary = _TRANSCRIPT_SUMMARY.match(line)
+            if summary and after_reply and not found and summary.group(1).lower() == address:
+                found = True  # sendmail's summary of the reply just above names the address
+            after_reply = False
             continue
         reply = stripped[3:].strip()
+        after_reply = True
         if found:
-            if sent == "DATA" and reply.startswith("503"):
+            if sent == "DATA" and NO_VALID_RECIPIENTS.match(reply):
                 return "RCPT"
         elif address in reply.lower():
             found = True
@@ -365,6 +390,69 @@ def _sentence_around(lines: list[str], i: int, address: str) -> tuple[str, str] 
     return before, after
 
 
+# A printed SMTP exchange in free text: the command the MTA sent, then the server's reply on the
+# next line. Lines may be bare ("RCPT To:<a@b>" / "552 ..."), arrowed (">>> RCPT TO:<a@b>" /
+# "<<< 550 ...", or the other way round: "Sent <<< RCPT TO:<a@b>" / "Received >>> 550 ...") or
+# labelled ("hMailServer sent: RCPT TO:<a@b>" / "Remote server replied: 550 ...", IMail's
+# "RCPT TO generated following response:" / "553 ...").
+_EXCHANGE_SENT = re.compile(
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+)?(?:sent[ \t]*:|<<<|>>>)[ \t]*)?"
+    r"(RCPT[ \t]+TO|MAIL[ \t]+FROM|DATA|EHLO|HELO)\b(.*)$")
+_EXCHANGE_REPLY = re.compile(
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,2}(?:replied|said|<<<|>>>)[ \t]*:?[ \t]*)?([245]\d\d)(?:([ \t-])(.*))?$")
+
+
+def printed_exchanges(text: str) -> list[tuple[str | None, str, str]]:
+    """The refused commands of the SMTP exchanges printed in ``text``: (command, the command line,
+    the server's whole reply), for each command line followed by a 4xx or 5xx reply."""
+    out = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        sent = _EXCHANGE_SENT.match(line)
+        if not sent:
+            continue
+        reply = _EXCHANGE_REPLY.match(lines[i + 1])
+        if not reply or reply.group(1)[0] not in "45":
+            continue
+        code, more = reply.group(1), reply.group(2) == "-"
+        parts = [f"{code}{reply.group(2) or ' '}{(reply.group(3) or '').strip()}"]
+        for nxt in lines[i + 2:i + 30]:
+            if not more:
+                break
+            cont = _EXCHANGE_REPLY.match(nxt)
+            if not cont or cont.group(1) != code:
+                break
+            parts.append(f"{code}{cont.group(2) or ' '}{(cont.group(3) or '').strip()}")
+            more = cont.group(2) == "-"
+        whole = _join_continuations(" ".join(parts)).strip()
+        command: str | None = _canonical_command(sent.group(1))
+        if command == "DATA" and addresses.find_addresses(whole):
+            # a reply naming a recipient after DATA answered a pipelined RCPT TO, as a later
+            # "503" / "554 no valid recipients" in the same batch confirms; otherwise it is unclear
+            command = None
+            for nxt in lines[i + 2:i + 30]:
+                if not nxt.strip() or _EXCHANGE_SENT.match(nxt):
+                    break
+                later = _EXCHANGE_REPLY.match(nxt)
+                if later and NO_VALID_RECIPIENTS.match(f"{later.group(1)} {later.group(3) or ''}"):
+                    command = "RCPT"
+                    break
+        out.append((command, line, whole))
+    return out
+
+
+def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
+    """(command, reply) of the printed exchanges, by each address their reply or RCPT TO names
+    (the address in a MAIL FROM line is the sender's)."""
+    out: dict[str, tuple[str | None, str]] = {}
+    for command, line, reply in printed_exchanges(text):
+        sent = _EXCHANGE_SENT.match(line)
+        named = f"{line} {reply}" if sent and sent.group(1).upper().startswith("RCPT") else reply
+        for address in addresses.find_addresses(named):
+            out.setdefault(address.lower(), (command, reply))
+    return out
+
+
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """Recipients and their diagnostics from a free-text bounce explanation.
 
@@ -379,6 +467,7 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """
     excluded = {e.lower() for e in exclude}
     lines = text.splitlines()
+    exchanges = _exchanges_by_address(text)
     found: dict[str, Evidence] = {}
     rank: dict[str, int] = {}
     for i, line in enumerate(lines):
@@ -412,6 +501,9 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
                     before.insert(0, prev)
                 diag = " ".join(x.strip() for x in before) + " " + diag
             ev = evidence(addr, diag.strip(" :"))
+            exchange = exchanges.get(key)
+            if exchange:  # the server's own reply to the command that named (or was refused for) it
+                ev = evidence(addr, exchange[1], command=exchange[0])
             sentence = None if alone else _sentence_around(lines, i, addr)
             if sentence is not None and _ADVICE_CUE.search(sentence[0]):
                 continue  # advice: "if a@b fails, try c@d"

@@ -33,16 +33,19 @@ _LIST_START = re.compile(
 )
 _SMTP_ERROR = re.compile(
     r"(?i)(?:Delay reason:\s*)?SMTP error from remote (?:mail server|mailer|server|host)\s+after\s+"
-    r"(initial connection|end of data|pipelined \w+(?: \w+)?|MAIL FROM|RCPT TO|DATA|EHLO|HELO|STARTTLS|AUTH|"
-    r"QUIT|RSET|BDAT)(?::?\s*<[^>]*>)?[^:]*:\s*"
+    r"(?:pipelined\s+)?(initial connection|end of data|MAIL FROM|RCPT TO|DATA|EHLO|HELO|STARTTLS|AUTH|"
+    r"QUIT|RSET|BDAT|pipelined \w+(?: \w+)?)(?::?\s*<[^>]*>)?[^:]*:\s*"
 )
 _HOST = re.compile(r"(?i)(?:^|\s)host\s+([\w.-]+)\s+\[[^\]]*\](?::\s*|\s+|$)")
 _GENERATED = re.compile(r"(?i)\(?(?:ultimately )?generated (?:by|from)\s+<?([^\s>)]+)>?\)?")
 _TEXT_SECTION = re.compile(r"(?ms)^------ (.+?) ------\s*\n(.*?)(?=^------ |\Z)")
 _LOCAL_DELIVERY = re.compile(r"(?i)^(?:pipe|save|append(?:ing)?) to [|/]")
 _COPY = re.compile(r"(?m)^-{5,} This is a copy")
+# Exim names the command its reply answered, with "pipelined " in front when it sent it in a
+# pipelined batch ("after pipelined RCPT TO:<a@b>", "after pipelined MAIL FROM:<> SIZE=..."); BDAT
+# (RFC 3030 CHUNKING) carries the message as DATA does.
 _COMMANDS = {"INITIAL CONNECTION": "CONN", "END OF DATA": "DATA", "RCPT TO": "RCPT", "MAIL FROM": "MAIL",
-             "EHLO": "HELO"}
+             "EHLO": "HELO", "BDAT": "DATA"}
 
 
 class Exim:
@@ -77,7 +80,7 @@ class Exim:
             m = _SMTP_ERROR.search(detail)
             if m:
                 word = m.group(1).upper()
-                command = _COMMANDS.get(word, word.split()[-1] if word.startswith("PIPELINED") else word)
+                command = None if word.startswith("PIPELINED") else _COMMANDS.get(word, word)
                 detail = (detail[: m.start()] + " " + detail[m.end():]).strip()
             host = None
             m = _HOST.search(detail)

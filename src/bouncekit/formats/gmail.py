@@ -29,6 +29,7 @@ _RESPONSE = re.compile(r"(?im)^[^\S\n]*(?:The error that the other server return
                        r"server was|The response was)\s*:\s*$")
 _BY_HOST = re.compile(r"(?i)\bby ([\w-]+(?:\.[\w-]+)+)\.? \[[\d.:a-f]+\]")
 _WASNT_DELIVERED = re.compile(r"(?i)(?:wasn't delivered to|delivering your message to|delivered to)\s+(\S+@[\w.-]+\w)")
+_ERROR_TOKEN = re.compile(r"\bError \([A-Z0-9_]+\)")
 _END = re.compile(r"(?m)^[^\S\n]*(?:-{3,}|Learn more here:|LEARN MORE)")
 
 
@@ -48,9 +49,10 @@ class Gmail:
         host_m = _BY_HOST.search(details)
         host = host_m.group(1).lower() if host_m else None
         reply = response or details or _summary(text)
-        if response and not codes.find_reply_code(response) and not response.lower().startswith("dns error"):
-            # Google's own error, not a remote reply ("Unspecified Error (SENT_SECOND_EHLO)"): the explanation
-            # above says what it means ("Send mail as" settings). DNS errors explain themselves.
+        if response and not codes.find_reply_code(response) and _ERROR_TOKEN.search(response):
+            # Google's own error token, not a remote reply ("Unspecified Error (SENT_SECOND_EHLO)"): the
+            # explanation above says what it means ("Send mail as" settings). Google's sentences ("DNS
+            # Error: ...", "The recipient server did not accept our requests to connect") explain themselves.
             reply = f"{_summary(text[: _RESPONSE.search(text).start()])} {response}".strip()
         found = dsn_evidence(mail)
         if found:

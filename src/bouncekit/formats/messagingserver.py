@@ -18,6 +18,10 @@ When the server rewrote the address on the way to its message store, it prints b
 "Recipient address: user@ims-ms-daemon" (its internal routing form, the DSN's Final-Recipient)
 and "Original address: user@example.org" (the address the sender used, the Original-Recipient).
 The original is the one reported: the internal form is nobody's address outside that server.
+
+The "Reason" is one of the server's fixed sentences, and two of them name the refused command:
+"Remote SMTP server has rejected address" (the recipient's address, in RCPT TO) and "Server
+rejected MAIL FROM address".
 Recognised by the ``Boundary_(ID_`` boundary or "Messaging Server" in the Received headers.
 """
 
@@ -31,6 +35,9 @@ from ..mail import Mail
 from ..model import Evidence
 from ._common import dsn_evidence, evidence
 
+# The Reason sentences that say which SMTP command the remote server refused.
+_REASON_COMMANDS = ((re.compile(r"(?i)\bremote SMTP server has rejected address\b"), "RCPT"),
+                    (re.compile(r"(?i)\bserver rejected MAIL FROM address\b"), "MAIL"))
 _ITEM = re.compile(r"(?im)^[^\S\n]*(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.+)$")
 
 
@@ -62,6 +69,9 @@ class MessagingServer:
             if not ev.diagnostic and (text.get("diagnostic code") or text.get("reason")):
                 richer = evidence(ev.recipient, text.get("diagnostic code") or text["reason"], status=ev.status)
                 ev = replace(ev, diagnostic=richer.diagnostic, reply_code=ev.reply_code or richer.reply_code)
+            command = next((cmd for pattern, cmd in _REASON_COMMANDS if pattern.search(text.get("reason", ""))), None)
+            if ev.command is None and command:
+                ev = replace(ev, command=command)
             original = addresses.find_addresses(text.get("original address", ""))
             if original:
                 ev = replace(ev, recipient=original[0])

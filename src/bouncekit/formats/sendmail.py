@@ -32,7 +32,7 @@ from dataclasses import replace
 from .. import addresses, codes
 from ..mail import Mail, unfold
 from ..model import Evidence
-from ._common import combine, dsn_evidence, evidence
+from ._common import NO_VALID_RECIPIENTS, combine, dsn_evidence, evidence
 
 _LIST = re.compile(r"(?im)^[^\S\n]*-+\s*The following addresses had "
                    r"(?:permanent fatal errors|transient non-fatal errors)\s*-+\s*$")
@@ -136,29 +136,48 @@ class Sendmail:
         if not m:
             return replies, summaries, hosts
         host, target, command, quit_sent, continued, last = None, "", None, False, False, None
+        stored: str | None = None  # the key the reply line just above was filed under
+        batch: list[str] = []  # replies after a pipelined DATA, filed with no command (yet)
         notes: list[str] = []
         for line in text[m.end():].lstrip("\n").splitlines():
             line = line.rstrip()
             if not line or line.startswith("--") or line.startswith("Reporting-MTA:"):
                 break  # the transcript is one block
             if (t := _TALKING.match(line)):
-                host, target, command, quit_sent = t.group(1).lower(), "", "CONN", False
+                host, target, command, quit_sent, batch = t.group(1).lower(), "", "CONN", False, []
             elif (s := _SENT.match(line)):
                 word = s.group(1).upper()
                 quit_sent = word == "QUIT"
                 command = _COMMANDS.get(word, word)
                 arg = (s.group(2) or "") + s.group(3)
                 found = addresses.find_addresses(arg) if command == "RCPT" else []
-                target = found[0].lower() if found else ""
+                target, batch = (found[0].lower() if found else ""), []
             elif line.startswith("<<< ") and not quit_sent:
                 reply = line[4:].strip()
-                named = [a for a in addresses.find_addresses(reply) if known is None or a.lower() in known]
+                if continued:  # the next line of a multi-line reply
+                    if stored is not None:
+                        replies[stored] = (replies[stored][0] + " " + reply, replies[stored][1])
+                    if last:
+                        last = (last[0] + " " + reply, last[1])
+                    continued = reply[3:4] == "-"
+                    continue
+                mentioned = addresses.find_addresses(reply)
+                named = [a for a in mentioned if known is None or a.lower() in known]
                 key = named[0].lower() if named and not target else target
-                if continued and key in replies:
-                    replies[key] = (replies[key][0] + " " + reply, replies[key][1])  # a multi-line reply
-                elif key not in replies and (key or not any(replies)):  # "503 need RCPT" after a refusal: noise
-                    # a reply naming its recipient after DATA is a pipelined RCPT reply: command unknown
-                    replies[key] = (reply, None if key != target and command == "DATA" else command)
+                stored = None
+                if command == "DATA" and NO_VALID_RECIPIENTS.match(reply):
+                    # the DATA of a pipelined batch refused for want of recipients: the refusals
+                    # above it in the batch answered RCPT TO (RFC 5321 section 3.3)
+                    for k in batch:
+                        replies[k] = (replies[k][0], "RCPT")
+                    batch = []
+                if key not in replies and (key or not any(replies)):  # "503 need RCPT" after a refusal: noise
+                    # a reply naming a recipient after DATA may be a pipelined RCPT reply: command unknown
+                    pipelined = command == "DATA" and (key != target or bool(mentioned))
+                    replies[key] = (reply, None if pipelined else command)
+                    stored = key
+                    if pipelined:
+                        batch.append(key)
                 continued = reply[3:4] == "-"
                 last = (reply, command) if not target and not named else None
                 if host:
@@ -170,6 +189,11 @@ class Sendmail:
                     summaries.setdefault(addr.lower(), unfold(line))
                     if last and addr.lower() not in replies:  # the reply just above was this recipient's
                         replies[addr.lower()] = (last[0], None if last[1] == "DATA" else last[1])
+                        if stored == "":  # ... and not a reply to the whole session
+                            del replies[""]
+                            stored = None
+                        if last[1] == "DATA":
+                            batch.append(addr.lower())
                         if host:
                             hosts.setdefault(addr.lower(), host)
             elif line.strip() and not line.startswith((">>>", "<<<", "...")) and len(notes) < 6:
