@@ -264,3 +264,61 @@ def test_unfolded_field_blocks_read_as_part_text() -> None:
             direct += 1
             assert mail_module.parse_field_blocks(text) == mail_module.parse_field_blocks(mail_module.part_text(part))
     assert direct > 2000
+
+
+def _bound_inputs() -> list[bytes]:
+    """Corpus messages, and random texts made of the pieces the bound's searches look for."""
+    import random
+
+    rng = random.Random(17)
+    pieces = [b"boundary", b"BOUNDARY", b"Boundary=", b"=", b' = "', b'"', b"abc", b"x-y_z", b";", b" ", b"\t",
+              b"\n", b"\n--", b"--", b"content-type:", b"Content-Type: ", b"message/rfc822", b"MESSAGE/global",
+              b"message/rfc822x", b"_", b"1", b"\xe9", b"\r\n", b"rfc822", b"-" * 3]
+    texts = [data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") for _, data in MESSAGES]
+    for _ in range(3000):
+        texts.append(b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))))
+    return texts
+
+
+def test_container_search_is_finditer() -> None:
+    import sys
+
+    parse_module = sys.modules["bouncekit.parse"]  # the module (bouncekit.parse is the function)
+    found = 0
+    for text in _bound_inputs():
+        slow = [(m.span(), m.groups()) for m in parse_module._CONTAINER.finditer(text)]
+        assert [(m.span(), m.groups()) for m in parse_module._containers(text)] == slow, text[:200]
+        found += len(slow)
+    assert found > 2000
+
+
+def test_delimiter_search_is_the_line_start_pattern() -> None:
+    import re
+    import sys
+
+    parse_module = sys.modules["bouncekit.parse"]
+    checked = 0
+    for text in _bound_inputs():
+        boundaries = {m.group(1) or m.group(2) for m in parse_module._CONTAINER.finditer(text)
+                      if m.group(1) or m.group(2)}
+        if not boundaries:
+            continue
+        slow = re.compile(rb"(?m)^--(?:" + b"|".join(re.escape(b) for b in boundaries) + rb")")
+        assert parse_module._delimiter_starts(text, boundaries) == [m.start() for m in slow.finditer(text)]
+        checked += 1
+    assert checked > 500
+
+
+@pytest.mark.parametrize("limit", [1, 5, 16, 77, 8192])
+def test_long_line_test_is_the_substitution(limit: int) -> None:
+    import random
+    import sys
+
+    parse_module = sys.modules["bouncekit.parse"]
+    rng = random.Random(limit)
+    texts = _bound_inputs()[:600]
+    for _ in range(2000):
+        texts.append(b"\n".join(b"x" * rng.choice([0, 1, limit - 1, limit, limit + 1, limit * 2, rng.randrange(3 * limit)])
+                                for _ in range(rng.randint(0, 6))) + rng.choice([b"", b"\n"]))
+    for text in texts:
+        assert parse_module._has_long_line(text, limit) == bool(parse_module._long_line(limit).subn(rb"\1", text)[1])
