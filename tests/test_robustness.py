@@ -158,6 +158,23 @@ def test_the_time_budget_outside_the_main_thread_is_cooperative(monkeypatch: pyt
     assert len(calls) < 5  # stopped between decoders
 
 
+def test_the_time_budget_counts_cpu_time_not_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message whose parse waits (a busy machine, a slow disk) past its budget in wall-clock time,
+    without spending the CPU time, is not stopped: the cheap wall-clock test defers to the CPU clock."""
+    from bouncekit.formats import REGISTRY
+
+    def waits(mail: object) -> bool:
+        time.sleep(0.3)
+        return False
+
+    monkeypatch.setattr(REGISTRY[0], "matches", waits)
+    result = []
+    thread = threading.Thread(target=lambda: result.append(parse(DSN, limits=Limits(time_budget=0.1))))
+    thread.start()
+    thread.join(30)
+    assert result and result[0].is_bounce and not any("time budget" in e for e in result[0].errors)
+
+
 # --- addresses -------------------------------------------------------------------------------------
 
 def test_junk_recipient_goes_to_the_diagnostic() -> None:

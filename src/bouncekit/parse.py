@@ -278,15 +278,26 @@ class _OverBudget(BaseException):
 
 
 class _Budget:
-    """The cooperative half of the time budget: CPU time of this thread, checked between stages."""
+    """The cooperative half of the time budget: CPU time of this thread, checked between stages.
 
-    __slots__ = ("deadline",)
+    Reading the thread's CPU clock is a system call (about 0.6 µs, and it is checked some 35 times a
+    message); the monotonic clock is read in user space (0.05 µs). A thread cannot use more CPU time
+    than the wall-clock time that passed, so the CPU clock is read only once the monotonic clock is
+    past the budget: the check raises exactly when reading the CPU clock every time would.
+    """
+
+    __slots__ = ("deadline", "wall_deadline")
 
     def __init__(self, seconds: float | None) -> None:
-        self.deadline = None if seconds is None else time.thread_time() + seconds
+        if seconds is None:
+            self.deadline = self.wall_deadline = None
+            return
+        self.wall_deadline = time.monotonic() + seconds  # read first: the wall time is never the shorter
+        self.deadline = time.thread_time() + seconds
 
     def check(self) -> None:
-        if self.deadline is not None and time.thread_time() > self.deadline:
+        if (self.deadline is not None and time.monotonic() > self.wall_deadline
+                and time.thread_time() > self.deadline):
             raise _OverBudget
 
 
