@@ -257,13 +257,21 @@ def test_unfolded_field_blocks_read_as_part_text() -> None:
     for _ in range(3000):
         value = " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
         parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
-    direct = 0
+    # values folded in the message, as the parser keeps them: plausible folds, then odd ones
+    for folds in (["\n ", "\n\t", "\n    ", "\n \t ", " "], ["\n ", " ", "  ", "\n", "\n \n ", " \n ", "\n\t "]):
+        for _ in range(2000):
+            value = rng.choice(["", " ", "", "\n "]) + rng.choice(words)
+            for _ in range(rng.randint(0, 40)):
+                value += rng.choice(folds) + rng.choice(words)
+            parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
+    direct = folded = 0
     for part in parts:
         text = mail_module._unfolded_field_blocks(part.get_payload())
         if text is not None:
             direct += 1
+            folded += any("\n" in value for sub in part.get_payload() for _, value in sub.items())
             assert mail_module.parse_field_blocks(text) == mail_module.parse_field_blocks(mail_module.part_text(part))
-    assert direct > 2000
+    assert direct > 3000 and folded > 500
 
 
 def _bound_inputs() -> list[bytes]:

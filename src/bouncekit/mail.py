@@ -196,13 +196,13 @@ def _unfolded_field_blocks(blocks: list) -> str | None:
     """A text of the delivery-status blocks that :func:`parse_field_blocks` reads as it reads
     ``part_text`` of their part; or None.
 
-    ``part_text`` writes the fields back through the stdlib generator, which folds a value longer
-    than the line limit at some of its white space (a line end put before a run of blanks);
-    ``parse_field_blocks`` joins the lines again with one space. So for printable ASCII values whose
-    blanks are single spaces, with no blank at either end and a first word that fits on the first
-    line, and blocks with no repeated field (other than the recipient fields, which start a new
-    block), the fields read are the same whether or not the long values are folded: the text is
-    written here without folding. Tested against ``part_text`` on the corpora.
+    ``part_text`` writes the fields back through the stdlib generator, which keeps the line ends of
+    a value folded in the message and folds a line longer than the line limit at some of its white
+    space (a line end put before a run of blanks); ``parse_field_blocks`` joins the lines again
+    with one space. So for values whose lines pass :func:`_unfolded_value`, and blocks with no
+    repeated field (other than the recipient fields, which start a new block), the fields read are
+    the same whether or not the values are folded: the text is written here without folding.
+    Tested against ``part_text`` on the corpora and on random folded values.
     """
     chunks = []
     for sub in blocks:
@@ -212,18 +212,14 @@ def _unfolded_field_blocks(blocks: list) -> str | None:
         lines = []
         seen = set()
         for name, value in sub._headers:
-            if (not isinstance(name, str) or not isinstance(value, str) or not name.isascii() or not value.isascii()
-                    or not value.isprintable()):
+            if not isinstance(name, str) or not isinstance(value, str) or not name.isascii():
                 return None
             key = name.strip().lower()
             if key == "content-type" or (key in seen and key not in _RECIPIENT_FIELDS):
                 return None
             seen.add(key)
-            if len(name) + 2 + len(value) > 78:
-                if ("  " in value or value != value.strip(" ")
-                        or len(name) + 2 + len(value.split(" ", 1)[0]) > 78):
-                    return None
-            elif value.endswith(" "):
+            value = _unfolded_value(name, value)
+            if value is None:
                 return None
             lines.append(f"{name}: {value}\n")
         block = _block_text(lines, sub)
@@ -231,6 +227,48 @@ def _unfolded_field_blocks(blocks: list) -> str | None:
             return None
         chunks.append(block)
     return "\n".join(chunks)
+
+
+def _unfolded_value(name: str, value: str) -> str | None:
+    """A field's value on one line, as :func:`parse_field_blocks` reads it from the generator's
+    text (see :func:`_unfolded_field_blocks`); None when that cannot be vouched for.
+
+    Each line of the value is printable ASCII with no blank at its end. The generator folds a line
+    longer than the limit between two words, keeping the blanks before the second, so such a line
+    must have single spaces between its words; the first line also keeps its first word next to
+    the field name (else the generator moves it to a line of its own). A continuation line (one
+    folded in the message) begins with blanks, which the generator writes and
+    ``parse_field_blocks`` turns into one space.
+    """
+    if not value.isascii():
+        return None
+    if "\n" not in value:
+        if not _unfolded_line(value, len(name) + 2, first=True):
+            return None
+        return value
+    lines = value.split("\n")
+    pieces = [lines[0]]
+    if not lines[0] or not _unfolded_line(lines[0], len(name) + 2, first=True):
+        return None  # an empty first line: parse_field_blocks would read a leading space
+    for line in lines[1:]:
+        text = line.lstrip(" \t")
+        if text == line or not text or not _unfolded_line(text, len(line) - len(text), first=False):
+            return None  # a blank line would end the block
+        pieces.append(text)
+    return " ".join(pieces)
+
+
+def _unfolded_line(text: str, indent: int, first: bool) -> bool:
+    """True when the generator writes ``text`` (after ``indent`` characters of field name or blanks)
+    as lines that ``parse_field_blocks`` joins back into ``text``."""
+    if not text.isprintable() or text.endswith(" "):
+        return False
+    if indent + len(text) > 78:  # folded by the generator
+        if "  " in text or text.startswith(" "):
+            return False
+        if first and indent + len(text.split(" ", 1)[0]) > 78:
+            return False
+    return True
 
 
 def _field_block_bytes(sub: Message) -> bytes | None:
