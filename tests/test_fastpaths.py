@@ -210,16 +210,55 @@ def test_ascii_field_blocks_are_part_text() -> None:
     assert checked > 100
 
 
-@pytest.mark.parametrize("value", ["text/plain", " Multipart/Mixed ; boundary=x", "text", "a/b/c", "", ";x",
-                                   "message/rfc822;", "TEXT/HTML\n charset=x", "t\u00e9xt/plain", "x/\udce9"])
-def test_content_type_shortcut(value: str) -> None:
-    from bouncekit._mime import _content_type
+def _content_type_values() -> list[object]:
+    """Content-Type values of the corpora's parts, odd ones, and random ones made of the pieces
+    the parameter parser treats specially."""
+    import random
 
-    msg = Message(policy=email.policy.compat32)
-    msg._headers = [("X-A", "1"), ("content-TYPE", value), ("Content-Type", "text/html")]
-    got = _content_type(msg._headers)
-    assert got is None or got == msg.get_content_type()
-    assert _content_type([("X", "y")]) == Message(policy=email.policy.compat32).get_content_type()
+    values: list[object] = ["text/plain", " Multipart/Mixed ; boundary=x", "text", "a/b/c", "", ";x",
+                            "message/rfc822;", "TEXT/HTML\n charset=x", "t\u00e9xt/plain", "x/\udce9",
+                            'multipart/mixed; boundary="a;b"; charset=X', "boundary=x; a/b", "a/b; BOUNDARY",
+                            'a/b; boundary="<x>"', "a/b; boundary=<x> ", 'a/b; boundary=""', "a/b; boundary*=x",
+                            "a/b; charset*=utf-8''x", 'a/b; charset="\\"x"', "a/b; ;boundary=1"]
+    for _, data in MESSAGES:
+        for part in Mail.from_bytes(data).parts:
+            values += [v for k, v in part._headers if k.lower() == "content-type"]
+    rng = random.Random(8)
+    pieces = ["multipart/mixed", "text/plain", "a/b/c", ";", "; ", " ", "=", '"', "'", "<", ">", "boundary",
+              "BOUNDARY", "charset", "Charset", "=utf-8", "=\"x y\"", "*", "\\", "\n ", "x", "--=_1", "\u00e9",
+              "\udce9", "()"]
+    for _ in range(4000):
+        values.append("".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))))
+    return values
+
+
+def _outcome(function, *args):  # type: ignore[no-untyped-def]
+    """What a call gives: its result, or the type of the exception it raises."""
+    try:
+        return "returns", function(*args)
+    except Exception as exc:
+        return "raises", type(exc)
+
+
+def test_content_type_parameters_are_the_stdlibs() -> None:
+    from email.header import Header
+
+    from bouncekit._mime import boundary_of, charset_of, content_type_of
+
+    values = _content_type_values()
+    assert len(values) > 5000
+    for value in values + [Header("text/plain; charset=x")]:
+        for headers in ([("X-A", "1"), ("content-TYPE", value), ("Content-Type", "text/html")],
+                        [("Content-Type", value)]):
+            msg = Message(policy=email.policy.compat32)
+            msg._headers = headers
+            assert _outcome(content_type_of, msg) == _outcome(Message.get_content_type, msg), value
+            assert _outcome(boundary_of, msg) == _outcome(Message.get_boundary, msg), value
+            assert _outcome(charset_of, msg) == _outcome(Message.get_content_charset, msg), value
+    for default in ("text/plain", "message/rfc822"):
+        msg = Message(policy=email.policy.compat32)
+        msg.set_default_type(default)
+        assert (content_type_of(msg), boundary_of(msg), charset_of(msg)) == (default, None, None)
 
 
 def test_body_head_is_the_start_of_the_stripped_body() -> None:

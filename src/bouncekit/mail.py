@@ -16,7 +16,7 @@ from email.message import Message
 from functools import cached_property
 
 from .limits import DEFAULT_LIMITS, Limits
-from ._mime import parse_fast
+from ._mime import boundary_of, charset_of, content_type_of, parse_fast
 
 # Where the human-readable part of a non-MIME bounce stops and the returned message begins.
 # Written to search in linear time on hostile text: no whitespace run right after ^[ \t>]* (the two
@@ -125,7 +125,7 @@ def content_type(part: Message) -> str:
     ``Content-Type: text/plain`` folded onto `` charset="iso-2022-jp"`` with no semicolon reads,
     for the stdlib, as the type ``text/plain\\n   charset="iso-2022-jp"``: the first word is the type.
     """
-    ctype = part.get_content_type()
+    ctype = content_type_of(part)
     return ctype.split(None, 1)[0] if ctype and _WHITESPACE.search(ctype) else ctype
 
 
@@ -152,7 +152,7 @@ def part_text(part: Message, max_blocks: int | None = None) -> str:
     raw = part.get_payload(decode=True)
     if raw is None:
         return payload if isinstance(payload, str) else ""
-    return decode_bytes(raw, part.get_content_charset())
+    return decode_bytes(raw, charset_of(part))
 
 
 def _block_text(field_lines: list[str], sub: Message) -> str | None:
@@ -422,6 +422,11 @@ class Mail:
         return content_type(self.msg)
 
     @cached_property
+    def boundary(self) -> str | None:
+        """The message's MIME boundary (``msg.get_boundary()``), or None."""
+        return boundary_of(self.msg)
+
+    @cached_property
     def parts(self) -> list[Message]:
         """All parts in order, not descending into quoted messages (message/rfc822)."""
         out: list[Message] = []
@@ -434,7 +439,7 @@ class Mail:
             out.append(part)
             if depth >= max_depth:
                 return
-            if part.get_content_type().split("/")[0] == "multipart":  # get_content_maintype()
+            if content_type_of(part).split("/")[0] == "multipart":  # get_content_maintype()
                 payload = part.get_payload()
                 if isinstance(payload, list):
                     for sub in payload:
