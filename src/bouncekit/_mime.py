@@ -28,10 +28,12 @@ __all__ = ["boundary_of", "charset_of", "content_type_of", "parse_fast"]
 
 _POLICY = email.policy.compat32
 # A header field: a name of printable ASCII other than ':' (not an envelope "From " line), ':',
-# the rest of the line and the continuation lines (those beginning with a blank), and a line end.
+# the blanks after it, the value (the rest of the line and the continuation lines, those beginning
+# with a blank), and a line end. The value group is compat32's value: the blanks after the colon
+# are not part of it, and it holds no final line end (and no CR: parse_fast leaves CRs to the stdlib).
 # The lookbehind keeps a search linear (a start inside a run of name characters fails at once);
 # the loader only matches at line starts, where it changes nothing.
-_FIELD = re.compile(r"(?<![\041-\071\073-\176])(?!From )([\041-\071\073-\176]+):([^\n]*(?:\n[ \t][^\n]*)*)\n?")
+_FIELD = re.compile(r"(?<![\041-\071\073-\176])(?!From )([\041-\071\073-\176]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n?")
 # Characters that the stdlib's line splitting may treat as line ends besides LF (CR is checked apart).
 _ODD_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 # What may follow "--boundary" on a boundary line: an optional "--" (the closing one) and blanks.
@@ -65,7 +67,7 @@ def _headers(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int,
     match = _FIELD.match
     m = match(text, pos, end)
     while m is not None:
-        fields.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
+        fields.append(m.groups())
         pos = m.end()
         m = match(text, pos, end)
     if pos >= end:
