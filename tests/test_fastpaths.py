@@ -369,3 +369,21 @@ def test_long_line_test_is_the_substitution(limit: int) -> None:
                                 for _ in range(rng.randint(0, 6))) + rng.choice([b"", b"\n"]))
     for text in texts:
         assert parse_module._has_long_line(text, limit) == bool(parse_module._long_line(limit).subn(rb"\1", text)[1])
+
+
+def test_decoder_pattern_prefilters_are_the_patterns_pieces() -> None:
+    from bouncekit.formats import _common
+    from bouncekit.rules.engine import required_pieces
+
+    assert required_pieces(_common._IN_REPLY_TO) == (_common._IN_REPLY_TO_NEEDS,)
+    assert required_pieces(_common._HOST_SAID) == (_common._HOST_SAID_NEEDS,)
+    assert ">>>" in _common._TRANSCRIPT_SENT.pattern
+    texts = ["host mx.example.com said: 550 no (in reply to RCPT TO command)", "HOST x.y SAYS: 5", "\u0131n reply to DATA",
+             "(IN REPLY TO end of DATA command)", "h\u00f6st a.b said:", ""]
+    for _, data in MESSAGES[:300]:
+        texts += Mail.from_bytes(data).body.splitlines()
+    for text in texts:
+        if not _common._may_hold(text, _common._IN_REPLY_TO_NEEDS):
+            assert _common._IN_REPLY_TO.search(text) is None
+        if not _common._may_hold(text, _common._HOST_SAID_NEEDS):
+            assert _common._HOST_SAID.search(text) is None

@@ -137,7 +137,9 @@ def _entity(text: str, start: int, end: int) -> tuple[Message, Message]:
 def _content_type_value(msg: Message) -> str | None:
     """The first Content-Type value as held (``msg.get("content-type")`` before the policy), or None."""
     for name, value in msg._headers:  # type: ignore[attr-defined]
-        if name.lower() == "content-type":
+        # (the length first: most names are not 12 characters long, and none that lower-cases to
+        # "content-type" is of another length)
+        if len(name) == 12 and name.lower() == "content-type":
             return value
     return None
 

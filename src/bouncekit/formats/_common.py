@@ -34,6 +34,19 @@ _COMMAND_WORDS = (
 _UNIX_DIAG_TYPE = re.compile(r"(?i)^\s*(?:x-)?unix\s*;")
 _DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
+# A literal every match of the pattern contains (tests/test_fastpaths.py checks them against
+# required_pieces, which reads them from the pattern): a text without it is not searched.
+_HOST_SAID_NEEDS = "host"
+_IN_REPLY_TO_NEEDS = "in reply to"
+
+
+def _may_hold(text: str, needed: str) -> bool:
+    """False when ``text`` cannot hold a match of a pattern every match of which contains the
+    lower-case ASCII ``needed`` (whatever the pattern's case flags): sound for an ASCII text, which
+    lower-cases letter for letter; any other text may hold one."""
+    return not text.isascii() or needed in text.lower()
+
+
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
 ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mail-daemon", "abuse", "hostmaster",
                              "webmaster", "noc", "root", "double-bounce", "bounce", "bounces", "nobody",
@@ -42,7 +55,7 @@ ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mai
 
 def command_of(text: str) -> str | None:
     """The SMTP command a text says the refusal answered ("... after RCPT TO:", "in reply to DATA")."""
-    m = _IN_REPLY_TO.search(text)
+    m = _IN_REPLY_TO.search(text) if _may_hold(text, _IN_REPLY_TO_NEEDS) else None
     if m:
         return _canonical_command(m.group(1))
     lower = text.lower()
@@ -91,11 +104,13 @@ def clean_diagnostic(text: str) -> tuple[str, str | None]:
     text = unfold(text)
     text = _DIAG_TYPE.sub("", text)
     host = None
-    m = _HOST_SAID.search(text)
+    m = _HOST_SAID.search(text) if _may_hold(text, _HOST_SAID_NEEDS) else None
     if m:
         host = m.group(1).lower()
         text = text[m.end():]
-    text = _IN_REPLY_TO.sub("", text).strip()
+    if _may_hold(text, _IN_REPLY_TO_NEEDS):
+        text = _IN_REPLY_TO.sub("", text)
+    text = text.strip()
     return _join_continuations(text), host
 
 
@@ -240,6 +255,8 @@ def transcript_command(text: str, address: str) -> str | None:
     ``503`` (no valid recipients) follows in the same batch, the refusals before it answered the
     pipelined RCPT TO commands, not DATA.
     """
+    if ">>>" not in text:
+        return None  # no line shows a command (_TRANSCRIPT_SENT needs ">>>")
     address = address.lower()
     sent: str | None = None
     found = False
