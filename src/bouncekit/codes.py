@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ._prefilter import may_hold
+
 # Things that look like codes but are not. Replaced by spaces of the same length, so that
 # positions in the masked text still point at the same characters of the original.
 _NOISE = re.compile(
@@ -47,6 +49,9 @@ _SAID = re.compile(
     r"(?i)(?:said|says|responded|response|answered|replied|reply|error|returned|refused|rejected)"
     r"\s*(?:was|is|with)?\s*[:=]?\s*\(?([245][0-5]\d)\b"
 )
+# What every _SAID match contains (see bouncekit._prefilter): a text without any is not searched.
+_SAID_NEEDS = ("responded", "answered", "rejected", "response", "returned", "refused", "replied", "error", "reply",
+               "said", "says")
 
 
 @functools.lru_cache(maxsize=512)
@@ -101,6 +106,8 @@ def find_reply_code(text: str) -> str | None:
         return None
     masked = mask_noise(text)
     for pattern in (_REPLY_LEAD, _REPLY_WITH_STATUS, _SAID, _REPLY_LOOSE):
+        if pattern is _SAID and not may_hold(masked, _SAID_NEEDS):
+            continue
         m = pattern.search(masked)
         if m:
             return m.group(1)

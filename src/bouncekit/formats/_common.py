@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .. import addresses, codes
+from .._prefilter import may_hold
 from ..mail import Mail, unfold
 from ..model import Evidence, Group
 
@@ -34,17 +35,9 @@ _COMMAND_WORDS = (
 _UNIX_DIAG_TYPE = re.compile(r"(?i)^\s*(?:x-)?unix\s*;")
 _DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
-# A literal every match of the pattern contains (tests/test_fastpaths.py checks them against
-# required_pieces, which reads them from the pattern): a text without it is not searched.
-_HOST_SAID_NEEDS = "host"
-_IN_REPLY_TO_NEEDS = "in reply to"
-
-
-def _may_hold(text: str, needed: str) -> bool:
-    """False when ``text`` cannot hold a match of a pattern every match of which contains the
-    lower-case ASCII ``needed`` (whatever the pattern's case flags): sound for an ASCII text, which
-    lower-cases letter for letter; any other text may hold one."""
-    return not text.isascii() or needed in text.lower()
+# What every match of the pattern contains (see bouncekit._prefilter): a text without it is not searched.
+_HOST_SAID_NEEDS = ("host",)
+_IN_REPLY_TO_NEEDS = ("in reply to",)
 
 
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
@@ -55,7 +48,7 @@ ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mai
 
 def command_of(text: str) -> str | None:
     """The SMTP command a text says the refusal answered ("... after RCPT TO:", "in reply to DATA")."""
-    m = _IN_REPLY_TO.search(text) if _may_hold(text, _IN_REPLY_TO_NEEDS) else None
+    m = _IN_REPLY_TO.search(text) if may_hold(text, _IN_REPLY_TO_NEEDS) else None
     if m:
         return _canonical_command(m.group(1))
     lower = text.lower()
@@ -104,11 +97,11 @@ def clean_diagnostic(text: str) -> tuple[str, str | None]:
     text = unfold(text)
     text = _DIAG_TYPE.sub("", text)
     host = None
-    m = _HOST_SAID.search(text) if _may_hold(text, _HOST_SAID_NEEDS) else None
+    m = _HOST_SAID.search(text) if may_hold(text, _HOST_SAID_NEEDS) else None
     if m:
         host = m.group(1).lower()
         text = text[m.end():]
-    if _may_hold(text, _IN_REPLY_TO_NEEDS):
+    if may_hold(text, _IN_REPLY_TO_NEEDS):
         text = _IN_REPLY_TO.sub("", text)
     text = text.strip()
     return _join_continuations(text), host
