@@ -378,15 +378,21 @@ def test_decoder_pattern_prefilters_are_the_patterns_pieces() -> None:
     from bouncekit import codes
     from bouncekit._prefilter import may_hold
 
+    from bouncekit import mail as mail_module
+    from bouncekit.formats import _microsoft, postfix
+
     prefiltered = [(_common._IN_REPLY_TO, _common._IN_REPLY_TO_NEEDS), (_common._HOST_SAID, _common._HOST_SAID_NEEDS),
-                   (codes._SAID, codes._SAID_NEEDS)]
+                   (codes._SAID, codes._SAID_NEEDS), (mail_module._INLINE_DSN, mail_module._INLINE_DSN_NEEDS),
+                   (mail_module._DSN_FIELD, mail_module._DSN_FIELD_NEEDS), (_microsoft._REPORTED, _microsoft._REPORTED_NEEDS),
+                   (postfix._CONNECT, postfix._CONNECT_NEEDS)]
     for pattern, pieces in prefiltered:
         assert set(required_pieces(pattern)) == set(pieces), pattern.pattern
     assert ">>>" in _common._TRANSCRIPT_SENT.pattern
     texts = ["host mx.example.com said: 550 no (in reply to RCPT TO command)", "HOST x.y SAYS: 5", "\u0131n reply to DATA",
              "(IN REPLY TO end of DATA command)", "h\u00f6st a.b said:", "", "the server \u017fays: 550", "ERROR 421"]
     for _, data in MESSAGES[:300]:
-        texts += Mail.from_bytes(data).body.splitlines()
+        mail = Mail.from_bytes(data)
+        texts += mail.body.splitlines() + mail.text_parts
     for text in texts:
         for pattern, pieces in prefiltered:
             if not may_hold(text, pieces):

@@ -17,6 +17,7 @@ from functools import cached_property
 
 from .limits import DEFAULT_LIMITS, Limits
 from ._mime import boundary_of, charset_of, content_type_of, parse_fast
+from ._prefilter import may_hold
 
 # Where the human-readable part of a non-MIME bounce stops and the returned message begins.
 # Written to search in linear time on hostile text: no whitespace run right after ^[ \t>]* (the two
@@ -46,6 +47,9 @@ _ORIGINAL_MARKERS = re.compile(
 
 _INLINE_DSN = re.compile(r"(?im)^Content-Type:\s*message/(?:global-)?delivery-status\b.*\n(?:[ \t].*\n)*")
 _DSN_FIELD = re.compile(r"(?im)^(?=[rfo])(?:Reporting-MTA|Final-Recipient|Original-Recipient):[ \t]*\S")
+# What every match of these contains (see bouncekit._prefilter): a text without it is not searched.
+_INLINE_DSN_NEEDS = ("delivery-status",)
+_DSN_FIELD_NEEDS = ("original-recipient", "final-recipient", "reporting-mta")
 _DSN_KEYS = frozenset({"reporting-mta", "final-recipient", "original-recipient", "action", "status",
                        "arrival-date", "received-from-mta"})
 _BOUNDARY_LINE = re.compile(r"(?m)^--\S+\s*$")
@@ -516,7 +520,8 @@ class Mail:
         for text in texts:
             # MIME parts sent without the MIME headers (or with boundaries) the parser cannot see
             # (seen from Sendmail and others): read the delivery-status fields out of the text.
-            m = _INLINE_DSN.search(text) or (_DSN_FIELD.search(text) if unsplit else None)
+            m = ((_INLINE_DSN.search(text) if may_hold(text, _INLINE_DSN_NEEDS) else None)
+                 or (_DSN_FIELD.search(text) if unsplit and may_hold(text, _DSN_FIELD_NEEDS) else None))
             if m:
                 start = m.end() if m.group(0).lower().startswith("content-type") else m.start()
                 end = _BOUNDARY_LINE.search(text, start)
