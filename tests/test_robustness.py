@@ -175,6 +175,31 @@ def test_the_time_budget_counts_cpu_time_not_waiting(monkeypatch: pytest.MonkeyP
     assert result and result[0].is_bounce and not any("time budget" in e for e in result[0].errors)
 
 
+def test_a_batch_keeps_the_timer_handler_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside timer_handler_kept() the budget still stops a slow message; afterwards SIGPROF is as before."""
+    import signal
+
+    from bouncekit.formats import REGISTRY
+    from bouncekit.parse import timer_handler_kept
+
+    def slow(mail: object) -> bool:
+        end = time.thread_time() + 5
+        while time.thread_time() < end:
+            pass
+        return False
+
+    assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+    with timer_handler_kept():
+        assert parse(DSN).is_bounce
+        monkeypatch.setattr(REGISTRY[0], "matches", slow)
+        start = time.perf_counter()
+        report = parse(DSN, limits=Limits(time_budget=0.2))
+        assert time.perf_counter() - start < 3
+        assert any("time budget of 0.2 s" in e for e in report.errors)
+        assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+
+
 # --- addresses -------------------------------------------------------------------------------------
 
 def test_junk_recipient_goes_to_the_diagnostic() -> None:

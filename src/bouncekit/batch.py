@@ -21,7 +21,7 @@ from typing import Any
 
 from .limits import Limits
 from .model import Report
-from .parse import parse
+from .parse import parse, timer_handler_kept
 from .rules import RuleSet
 from .sources import (NOT_MAIL, RawMessage, SourceError, compression_of, iter_file, looks_like_mail, mbox_ranges,
                       read_range, read_stdin, split_messages, walk)
@@ -231,22 +231,23 @@ def _run_unit(parts: list[Part], rules: RuleSet | None,
     """Records (as tuples: cheaper to send between processes) and the number of messages read."""
     out: list[Record] = []
     messages = 0
-    for part in parts:
-        if part[0] == "raw":
-            _, source, index, data, error = part
-            out += classify_raw(RawMessage(source, index, data, error), rules=rules, limits=limits)
-            messages += 1
-            continue
-        data = _read_part(part)
-        if isinstance(data, Record):
-            out.append(data)
-            messages += 1
-            continue
-        source, first = part[2], part[5]
-        for i, message in enumerate(split_messages(data)):
-            _test_kill(message)
-            out += records_of(parse(message, rules=rules, limits=limits), source, first + i)
-            messages += 1
+    with timer_handler_kept():
+        for part in parts:
+            if part[0] == "raw":
+                _, source, index, data, error = part
+                out += classify_raw(RawMessage(source, index, data, error), rules=rules, limits=limits)
+                messages += 1
+                continue
+            data = _read_part(part)
+            if isinstance(data, Record):
+                out.append(data)
+                messages += 1
+                continue
+            source, first = part[2], part[5]
+            for i, message in enumerate(split_messages(data)):
+                _test_kill(message)
+                out += records_of(parse(message, rules=rules, limits=limits), source, first + i)
+                messages += 1
     return messages, [astuple_fast(r) for r in out]
 
 
