@@ -393,10 +393,36 @@ def test_decoder_pattern_prefilters_are_the_patterns_pieces() -> None:
     for _, data in MESSAGES[:300]:
         mail = Mail.from_bytes(data)
         texts += mail.body.splitlines() + mail.text_parts
+    import random
+
+    rng = random.Random(21)
+    odd = ["\u0130", "\u0131", "\u017f", "\u212a", "\u00e9", "I", "S", "K", " ", "\n"]
+    for _ in range(3000):  # pieces with letters swapped for characters that case-insensitive matching equates
+        pattern, pieces = rng.choice(prefiltered)
+        text = list(rng.choice(pieces))
+        for _ in range(rng.randint(0, 3)):
+            text[rng.randrange(len(text))] = rng.choice(odd)
+        texts.append("x " + "".join(text) + rng.choice([" 550 mx.example.com said:", " (x)", "\n"]))
+    held = 0
     for text in texts:
         for pattern, pieces in prefiltered:
             if not may_hold(text, pieces):
-                assert pattern.search(text) is None
+                assert pattern.search(text) is None, (pattern.pattern, text)
+            else:
+                held += 1
+    assert held > 1000
+
+
+def test_ascii_folds_are_all_that_case_insensitive_matching_equates_with_ascii_letters() -> None:
+    import re
+
+    from bouncekit._prefilter import ASCII_FOLDS
+
+    letter = re.compile("(?i)[a-z]")
+    found = {chr(c) for c in range(128, 0x110000) if letter.fullmatch(chr(c))}
+    assert found == set(ASCII_FOLDS)
+    for char, ascii_letter in ASCII_FOLDS.items():
+        assert re.fullmatch("(?i)" + ascii_letter, char)
 
 
 @pytest.mark.parametrize("name, lookahead", [("_ORIGINAL_MARKERS", "(?=[-=oym])"), ("_DSN_FIELD", "(?=[rfo])")])

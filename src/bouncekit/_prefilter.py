@@ -2,19 +2,25 @@
 
 A pattern whose every match contains one of a few lower-case ASCII pieces (what
 :func:`bouncekit.rules.engine.required_pieces` reads from its syntax tree; the tests check each
-hand-written set against it) cannot match an ASCII text that holds none of them, whatever the
-pattern's case flags: lower-casing an ASCII text is letter for letter. A text with other
-characters is always searched (case-insensitive matching knows letters such as U+0131 that
-lower-casing does not turn into ASCII).
+hand-written set against it) cannot match a text whose lower-cased form holds none of them,
+whatever the pattern's case flags. For an ASCII text, lower-casing is letter for letter. Case-
+insensitive matching also lets four other characters stand for ASCII letters (U+0130 and U+0131
+for i, U+017F for s, U+212A for k: the only ones, checked by the tests over all of Unicode), so a
+text with other characters is read with those four made ASCII first.
 """
 
 from __future__ import annotations
+
+# The characters that a case-insensitive `re` pattern matches with an ASCII letter.
+ASCII_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 
 
 def may_hold(text: str, pieces: tuple[str, ...]) -> bool:
     """False when ``text`` cannot hold a match of a pattern whose every match contains one of ``pieces``."""
     if not text.isascii():
-        return True
+        for char, letter in ASCII_FOLDS.items():
+            if char in text:  # (rare: a replace only then, cheaper than str.translate on every text)
+                text = text.replace(char, letter)
     lower = text.lower()
     for piece in pieces:
         if piece in lower:
