@@ -386,6 +386,7 @@ def test_decoder_pattern_prefilters_are_the_patterns_pieces() -> None:
                    (mail_module._DSN_FIELD, mail_module._DSN_FIELD_NEEDS), (_microsoft._REPORTED, _microsoft._REPORTED_NEEDS),
                    (postfix._CONNECT, postfix._CONNECT_NEEDS)]
     for pattern, pieces in prefiltered:
+        assert pattern.pattern.isascii()  # (no branch of non-ASCII letters, which required_pieces leaves out)
         assert set(required_pieces(pattern)) == set(pieces), pattern.pattern
     assert ">>>" in _common._TRANSCRIPT_SENT.pattern
     texts = ["host mx.example.com said: 550 no (in reply to RCPT TO command)", "HOST x.y SAYS: 5", "\u0131n reply to DATA",
