@@ -453,3 +453,30 @@ def test_first_character_lookaheads_change_no_match(name: str, lookahead: str) -
         assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), text[:300]
         found += a is not None
     assert found > 500
+
+
+def test_plain_payload_bytes_are_get_payload_decoded() -> None:
+    import random
+    from email.header import Header
+
+    from bouncekit._mime import plain_payload_bytes
+
+    parts = [part for _, data in MESSAGES for part in Mail.from_bytes(data).parts]
+    rng = random.Random(5)
+    encodings = ["7bit", "8bit", "binary", "base64", "BASE64", " base64", "base64 ", "Quoted-Printable", "x-uue", "uue",
+                 "quoted-printable\n ", "\u00e9", "", "none", Header("base64"), None]
+    bodies = ["hello\n", "aGVsbG8=\n", "caf=C3=A9\n", "", "caf\u00e9\n", "raw \udce9\n", "begin 644 x\n`\nend\n"]
+    for _ in range(3000):
+        part = Message(policy=email.policy.compat32)
+        encoding = rng.choice(encodings)
+        part._headers = [("Content-Type", "text/plain")] + (
+            [] if encoding is None else [(rng.choice(["Content-Transfer-Encoding", "content-transfer-ENCODING"]), encoding)])
+        part._payload = rng.choice(bodies)
+        parts.append(part)
+    fast = 0
+    for part in parts:
+        got = plain_payload_bytes(part)
+        if got is not None:
+            fast += 1
+            assert got == part.get_payload(decode=True)
+    assert fast > 1000

@@ -24,7 +24,7 @@ import re
 from email import errors
 from email.message import Message
 
-__all__ = ["boundary_of", "charset_of", "content_type_of", "parse_fast"]
+__all__ = ["boundary_of", "charset_of", "content_type_of", "parse_fast", "plain_payload_bytes"]
 
 _POLICY = email.policy.compat32
 # A header field: a name of printable ASCII other than ':' (not an envelope "From " line), ':',
@@ -134,14 +134,38 @@ def _entity(text: str, start: int, end: int) -> tuple[Message, Message]:
 # value they ask the message. tests/test_fastpaths.py compares them with the stdlib on every part
 # of the corpora and on random values.
 
-def _content_type_value(msg: Message) -> str | None:
-    """The first Content-Type value as held (``msg.get("content-type")`` before the policy), or None."""
+def _first_value(msg: Message, lname: str) -> str | None:
+    """The first value of the field ``lname`` (lower case) as held (``msg.get`` before the policy), or None."""
+    size = len(lname)
     for name, value in msg._headers:  # type: ignore[attr-defined]
-        # (the length first: most names are not 12 characters long, and none that lower-cases to
-        # "content-type" is of another length)
-        if len(name) == 12 and name.lower() == "content-type":
+        # (the length first: most names are of another length, and a name that lower-cases to an
+        # ASCII one has its length: of the non-ASCII letters, only U+0130 lower-cases to text with
+        # an ASCII letter in it, and that text is two characters, one of them not ASCII)
+        if len(name) == size and name.lower() == lname:
             return value
     return None
+
+
+def _content_type_value(msg: Message) -> str | None:
+    """The first Content-Type value as held (``msg.get("content-type")`` before the policy), or None."""
+    return _first_value(msg, "content-type")
+
+
+# The transfer encodings that get_payload(decode=True) decodes (compared as written, lower-cased).
+_DECODED_ENCODINGS = ("quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue")
+
+
+def plain_payload_bytes(msg: Message) -> bytes | None:
+    """``msg.get_payload(decode=True)`` of an ASCII text payload that no transfer encoding changes
+    (its bytes); None for any other payload: ask the message."""
+    payload = msg._payload  # type: ignore[attr-defined]
+    if not isinstance(payload, str) or not payload.isascii():
+        return None
+    encoding = _first_value(msg, "content-transfer-encoding")
+    if encoding is not None and (not isinstance(encoding, str) or not encoding.isascii()
+                                 or encoding.lower() in _DECODED_ENCODINGS):
+        return None
+    return payload.encode("ascii")
 
 
 def content_type_of(msg: Message) -> str:

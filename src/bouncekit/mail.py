@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from .limits import DEFAULT_LIMITS, Limits
-from ._mime import boundary_of, charset_of, content_type_of, parse_fast
+from ._mime import boundary_of, charset_of, content_type_of, parse_fast, plain_payload_bytes
 from ._prefilter import may_hold
 
 # Where the human-readable part of a non-MIME bounce stops and the returned message begins.
@@ -141,6 +141,9 @@ def part_text(part: Message, max_blocks: int | None = None) -> str:
 
     ``max_blocks`` bounds the header blocks of a message/delivery-status part that are rendered.
     """
+    raw = plain_payload_bytes(part)  # the common case, without get_payload's two header lookups
+    if raw is not None:
+        return decode_bytes(raw, charset_of(part))
     payload = part.get_payload()
     if isinstance(payload, list):
         # message/delivery-status (a list of header blocks) or a nested message.
