@@ -369,9 +369,9 @@ _T = TypeVar("_T")
 
 class _view(Generic[_T]):
     """``functools.cached_property`` without its lock: computed on first read, then read from the
-    instance. (Python 3.11's takes a lock shared by every instance on each first read, a tenth of
-    the cost of the cheap views; a view is a function of the message, so two threads that compute
-    it at once get the same value.)"""
+    instance. (Python 3.11's takes a lock shared by all instances at each first read, a cost that
+    shows for views as cheap as most of these; a view is a function of the message, so two threads
+    that compute it at once get the same value.)"""
 
     def __init__(self, func: Callable[[Any], _T]) -> None:
         self.func = func
