@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bouncekit import codes
@@ -125,3 +127,32 @@ def test_consistent(status: str | None, reply: str | None, expected: bool) -> No
 def test_generic_codes_are_refinable() -> None:
     assert codes.is_generic("5.0.0") and codes.is_generic("4.0.0")
     assert not codes.is_generic("5.1.1")
+
+
+# The forms the code patterns had before they began with the first digit (see bouncekit/codes.py).
+_LOOKBEHIND_FIRST = {
+    "_STATUS": (r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)", 0),
+    "_REPLY_WITH_STATUS": (r"(?<![\w.#:/-])([245][0-5]\d)[ \-]+[(\[]?[245]\.\d{1,3}\.\d{1,3}", 0),
+    "_REPLY_LOOSE": (r"(?:^|(?<=[\s:;(\[\"']))([245][0-5]\d)(?=[ \-][A-Za-z<#(\[]|$)", re.MULTILINE),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_LOOKBEHIND_FIRST))
+def test_digit_first_patterns_find_what_the_lookbehind_first_ones_found(name: str) -> None:
+    import random
+    from pathlib import Path
+
+    pattern, flags = _LOOKBEHIND_FIRST[name]
+    slow, fast = re.compile(pattern, flags), getattr(codes, name)
+    rng = random.Random(name)
+    pieces = ["550", "5.1.1", " ", "-", "(", "[", "\n", ":", "a", "x2", "250 ", "452-", "4.2.2", ".", "#", "/", '"', "'",
+              ";", "\t", "\u3000", "550A", "5", "55", "_", "\u00e9", "2.0.0.1", "4.7.1"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 15))) for _ in range(20000)]
+    corpus = Path(__file__).resolve().parents[1] / "fixtures"
+    texts += [path.read_text("utf-8", "replace") for path in sorted(corpus.rglob("*.eml"))]
+    found = 0
+    for text in texts:
+        got = [(m.span(), m.groups()) for m in fast.finditer(text)]
+        assert got == [(m.span(), m.groups()) for m in slow.finditer(text)], text[:200]
+        found += bool(got)
+    assert found > 500

@@ -210,16 +210,55 @@ def test_ascii_field_blocks_are_part_text() -> None:
     assert checked > 100
 
 
-@pytest.mark.parametrize("value", ["text/plain", " Multipart/Mixed ; boundary=x", "text", "a/b/c", "", ";x",
-                                   "message/rfc822;", "TEXT/HTML\n charset=x", "t\u00e9xt/plain", "x/\udce9"])
-def test_content_type_shortcut(value: str) -> None:
-    from bouncekit._mime import _content_type
+def _content_type_values() -> list[object]:
+    """Content-Type values of the corpora's parts, odd ones, and random ones made of the pieces
+    the parameter parser treats specially."""
+    import random
 
-    msg = Message(policy=email.policy.compat32)
-    msg._headers = [("X-A", "1"), ("content-TYPE", value), ("Content-Type", "text/html")]
-    got = _content_type(msg._headers)
-    assert got is None or got == msg.get_content_type()
-    assert _content_type([("X", "y")]) == Message(policy=email.policy.compat32).get_content_type()
+    values: list[object] = ["text/plain", " Multipart/Mixed ; boundary=x", "text", "a/b/c", "", ";x",
+                            "message/rfc822;", "TEXT/HTML\n charset=x", "t\u00e9xt/plain", "x/\udce9",
+                            'multipart/mixed; boundary="a;b"; charset=X', "boundary=x; a/b", "a/b; BOUNDARY",
+                            'a/b; boundary="<x>"', "a/b; boundary=<x> ", 'a/b; boundary=""', "a/b; boundary*=x",
+                            "a/b; charset*=utf-8''x", 'a/b; charset="\\"x"', "a/b; ;boundary=1"]
+    for _, data in MESSAGES:
+        for part in Mail.from_bytes(data).parts:
+            values += [v for k, v in part._headers if k.lower() == "content-type"]
+    rng = random.Random(8)
+    pieces = ["multipart/mixed", "text/plain", "a/b/c", ";", "; ", " ", "=", '"', "'", "<", ">", "boundary",
+              "BOUNDARY", "charset", "Charset", "=utf-8", "=\"x y\"", "*", "\\", "\n ", "x", "--=_1", "\u00e9",
+              "\udce9", "()"]
+    for _ in range(4000):
+        values.append("".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))))
+    return values
+
+
+def _outcome(function, *args):  # type: ignore[no-untyped-def]
+    """What a call gives: its result, or the type of the exception it raises."""
+    try:
+        return "returns", function(*args)
+    except Exception as exc:
+        return "raises", type(exc)
+
+
+def test_content_type_parameters_are_the_stdlibs() -> None:
+    from email.header import Header
+
+    from bouncekit._mime import boundary_of, charset_of, content_type_of
+
+    values = _content_type_values()
+    assert len(values) > 5000
+    for value in values + [Header("text/plain; charset=x")]:
+        for headers in ([("X-A", "1"), ("content-TYPE", value), ("Content-Type", "text/html")],
+                        [("Content-Type", value)]):
+            msg = Message(policy=email.policy.compat32)
+            msg._headers = headers
+            assert _outcome(content_type_of, msg) == _outcome(Message.get_content_type, msg), value
+            assert _outcome(boundary_of, msg) == _outcome(Message.get_boundary, msg), value
+            assert _outcome(charset_of, msg) == _outcome(Message.get_content_charset, msg), value
+    for default in ("text/plain", "message/rfc822"):
+        msg = Message(policy=email.policy.compat32)
+        msg.set_default_type(default)
+        assert (content_type_of(msg), boundary_of(msg), charset_of(msg)) == (default, None, None)
 
 
 def test_body_head_is_the_start_of_the_stripped_body() -> None:
@@ -257,10 +296,187 @@ def test_unfolded_field_blocks_read_as_part_text() -> None:
     for _ in range(3000):
         value = " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
         parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
-    direct = 0
+    # values folded in the message, as the parser keeps them: plausible folds, then odd ones
+    for folds in (["\n ", "\n\t", "\n    ", "\n \t ", " "], ["\n ", " ", "  ", "\n", "\n \n ", " \n ", "\n\t "]):
+        for _ in range(2000):
+            value = rng.choice(["", " ", "", "\n "]) + rng.choice(words)
+            for _ in range(rng.randint(0, 40)):
+                value += rng.choice(folds) + rng.choice(words)
+            parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
+    direct = folded = 0
     for part in parts:
         text = mail_module._unfolded_field_blocks(part.get_payload())
         if text is not None:
             direct += 1
+            folded += any("\n" in value for sub in part.get_payload() for _, value in sub.items())
             assert mail_module.parse_field_blocks(text) == mail_module.parse_field_blocks(mail_module.part_text(part))
-    assert direct > 2000
+    assert direct > 3000 and folded > 500
+
+
+def _bound_inputs() -> list[bytes]:
+    """Corpus messages, and random texts made of the pieces the bound's searches look for."""
+    import random
+
+    rng = random.Random(17)
+    pieces = [b"boundary", b"BOUNDARY", b"Boundary=", b"=", b' = "', b'"', b"abc", b"x-y_z", b";", b" ", b"\t",
+              b"\n", b"\n--", b"--", b"content-type:", b"Content-Type: ", b"message/rfc822", b"MESSAGE/global",
+              b"message/rfc822x", b"_", b"1", b"\xe9", b"\r\n", b"rfc822", b"-" * 3]
+    texts = [data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") for _, data in MESSAGES]
+    for _ in range(3000):
+        texts.append(b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))))
+    return texts
+
+
+def test_container_search_is_finditer() -> None:
+    import sys
+
+    parse_module = sys.modules["bouncekit.parse"]  # the module (bouncekit.parse is the function)
+    found = 0
+    for text in _bound_inputs():
+        slow = [(m.span(), m.groups()) for m in parse_module._CONTAINER.finditer(text)]
+        assert [(m.span(), m.groups()) for m in parse_module._containers(text)] == slow, text[:200]
+        found += len(slow)
+    assert found > 2000
+
+
+def test_delimiter_search_is_the_line_start_pattern() -> None:
+    import re
+    import sys
+
+    parse_module = sys.modules["bouncekit.parse"]
+    checked = 0
+    for text in _bound_inputs():
+        boundaries = {m.group(1) or m.group(2) for m in parse_module._CONTAINER.finditer(text)
+                      if m.group(1) or m.group(2)}
+        if not boundaries:
+            continue
+        slow = re.compile(rb"(?m)^--(?:" + b"|".join(re.escape(b) for b in boundaries) + rb")")
+        assert parse_module._delimiter_starts(text, boundaries) == [m.start() for m in slow.finditer(text)]
+        checked += 1
+    assert checked > 500
+
+
+@pytest.mark.parametrize("limit", [1, 5, 16, 77, 8192])
+def test_long_line_test_is_the_substitution(limit: int) -> None:
+    import random
+    import sys
+
+    parse_module = sys.modules["bouncekit.parse"]
+    rng = random.Random(limit)
+    texts = _bound_inputs()[:600]
+    for _ in range(2000):
+        texts.append(b"\n".join(b"x" * rng.choice([0, 1, limit - 1, limit, limit + 1, limit * 2, rng.randrange(3 * limit)])
+                                for _ in range(rng.randint(0, 6))) + rng.choice([b"", b"\n"]))
+    for text in texts:
+        assert parse_module._has_long_line(text, limit) == bool(parse_module._long_line(limit).subn(rb"\1", text)[1])
+
+
+def test_decoder_pattern_prefilters_are_the_patterns_pieces() -> None:
+    from bouncekit.formats import _common
+    from bouncekit.rules.engine import required_pieces
+
+    from bouncekit import codes
+    from bouncekit._prefilter import may_hold
+
+    from bouncekit import mail as mail_module
+    from bouncekit.formats import _microsoft, postfix
+
+    prefiltered = [(_common._IN_REPLY_TO, _common._IN_REPLY_TO_NEEDS), (_common._HOST_SAID, _common._HOST_SAID_NEEDS),
+                   (codes._SAID, codes._SAID_NEEDS), (mail_module._INLINE_DSN, mail_module._INLINE_DSN_NEEDS),
+                   (mail_module._DSN_FIELD, mail_module._DSN_FIELD_NEEDS), (_microsoft._REPORTED, _microsoft._REPORTED_NEEDS),
+                   (postfix._CONNECT, postfix._CONNECT_NEEDS)]
+    for pattern, pieces in prefiltered:
+        assert pattern.pattern.isascii()  # (no branch of non-ASCII letters, which required_pieces leaves out)
+        assert set(required_pieces(pattern)) == set(pieces), pattern.pattern
+    assert ">>>" in _common._TRANSCRIPT_SENT.pattern
+    texts = ["host mx.example.com said: 550 no (in reply to RCPT TO command)", "HOST x.y SAYS: 5", "\u0131n reply to DATA",
+             "(IN REPLY TO end of DATA command)", "h\u00f6st a.b said:", "", "the server \u017fays: 550", "ERROR 421"]
+    for _, data in MESSAGES[:300]:
+        mail = Mail.from_bytes(data)
+        texts += mail.body.splitlines() + mail.text_parts
+    import random
+
+    rng = random.Random(21)
+    odd = ["\u0130", "\u0131", "\u017f", "\u212a", "\u00e9", "I", "S", "K", " ", "\n"]
+    for _ in range(3000):  # pieces with letters swapped for characters that case-insensitive matching equates
+        pattern, pieces = rng.choice(prefiltered)
+        text = list(rng.choice(pieces))
+        for _ in range(rng.randint(0, 3)):
+            text[rng.randrange(len(text))] = rng.choice(odd)
+        texts.append("x " + "".join(text) + rng.choice([" 550 mx.example.com said:", " (x)", "\n"]))
+    held = 0
+    for text in texts:
+        for pattern, pieces in prefiltered:
+            if not may_hold(text, pieces):
+                assert pattern.search(text) is None, (pattern.pattern, text)
+            else:
+                held += 1
+    assert held > 1000
+
+
+def test_ascii_folds_are_all_that_case_insensitive_matching_equates_with_ascii_letters() -> None:
+    import re
+
+    from bouncekit._prefilter import ASCII_FOLDS
+
+    letter = re.compile("(?i)[a-z]")
+    found = {chr(c) for c in range(128, 0x110000) if letter.fullmatch(chr(c))}
+    assert found == set(ASCII_FOLDS)
+    for char, ascii_letter in ASCII_FOLDS.items():
+        assert re.fullmatch("(?i)" + ascii_letter, char)
+
+
+@pytest.mark.parametrize("name, lookahead", [("_ORIGINAL_MARKERS", "(?=[-=oym])"), ("_DSN_FIELD", "(?=[rfo])")])
+def test_first_character_lookaheads_change_no_match(name: str, lookahead: str) -> None:
+    """A lookahead naming the first characters of a pattern's alternatives only speeds it up."""
+    import random
+    import re
+
+    from bouncekit import mail as mail_module
+
+    fast = getattr(mail_module, name)
+    assert lookahead in fast.pattern
+    slow = re.compile(fast.pattern.replace(lookahead, "", 1), fast.flags)
+    texts = []
+    for _, data in MESSAGES:
+        mail = Mail.from_bytes(data)
+        texts += mail.text_parts + [mail.body]
+    rng = random.Random(12)
+    lines = ["----- Original message -----", "=== Returned", "> Your message was", "  MESSAGE FOLLOWS", "---- Below this line",
+             "Reporting-MTA: dns; x", "final-recipient: a@b", "ORIGINAL-RECIPIENT:", "Original message follows", "Oops",
+             "-- x", "\t--- Headers Follow", "-", "message is included", "\u0131"]
+    for _ in range(2000):
+        texts.append("\n".join(rng.choice(lines) for _ in range(rng.randint(0, 8))))
+    found = 0
+    for text in texts:
+        a, b = fast.search(text), slow.search(text)
+        assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), text[:300]
+        found += a is not None
+    assert found > 500
+
+
+def test_plain_payload_bytes_are_get_payload_decoded() -> None:
+    import random
+    from email.header import Header
+
+    from bouncekit._mime import plain_payload_bytes
+
+    parts = [part for _, data in MESSAGES for part in Mail.from_bytes(data).parts]
+    rng = random.Random(5)
+    encodings = ["7bit", "8bit", "binary", "base64", "BASE64", " base64", "base64 ", "Quoted-Printable", "x-uue", "uue",
+                 "quoted-printable\n ", "\u00e9", "", "none", Header("base64"), None]
+    bodies = ["hello\n", "aGVsbG8=\n", "caf=C3=A9\n", "", "caf\u00e9\n", "raw \udce9\n", "begin 644 x\n`\nend\n"]
+    for _ in range(3000):
+        part = Message(policy=email.policy.compat32)
+        encoding = rng.choice(encodings)
+        part._headers = [("Content-Type", "text/plain")] + (
+            [] if encoding is None else [(rng.choice(["Content-Transfer-Encoding", "content-transfer-ENCODING"]), encoding)])
+        part._payload = rng.choice(bodies)
+        parts.append(part)
+    fast = 0
+    for part in parts:
+        got = plain_payload_bytes(part)
+        if got is not None:
+            fast += 1
+            assert got == part.get_payload(decode=True)
+    assert fast > 1000

@@ -99,3 +99,39 @@ def test_split_branches_cuts(pattern: str, count: int | None) -> None:
 
     got = split_branches(regex.compile(pattern))
     assert (None if got is None else len(got)) == count
+
+
+def _non_ascii_texts() -> list[str]:
+    """Texts of the rules' words with letters swapped for the non-ASCII ones that case-insensitive
+    matching equates with ASCII letters, and words of other scripts."""
+    from bouncekit._prefilter import ASCII_FOLDS
+
+    rng = random.Random(7)
+    swaps = {letter: char for char, letter in ASCII_FOLDS.items()}
+    swaps["i"] = rng.choice(["\u0130", "\u0131"])
+    out = []
+    for text in _texts()[:1500]:
+        chars = list(text)
+        for i, ch in enumerate(chars):
+            if ch.lower() in swaps and rng.random() < 0.3:
+                chars[i] = swaps[ch.lower()] if ch.lower() != "i" else rng.choice(["\u0130", "\u0131"])
+        out.append("".join(chars) + rng.choice([" 宛先不明", " \u00fcber", "", " Получатель не найден"]))
+    return out
+
+
+def test_match_is_the_first_rule_that_matches_on_non_ascii_texts() -> None:
+    """The prefilter is not used on these (a branch may need a non-ASCII letter, as 宛先不明 does):
+    the table's order decides, as the rules' own tests say."""
+    from bouncekit.model import Evidence
+
+    rules = RuleSet.builtin()
+    rng = random.Random(8)
+    checked = 0
+    for text in _non_ascii_texts()[:600]:
+        ev = Evidence(recipient="a@example.com", action="failed", status=rng.choice([None, "5.1.1", "5.7.1", "4.2.2"]),
+                      reply_code=rng.choice([None, "550", "452"]), diagnostic=text,
+                      remote_mta=rng.choice([None, "mx.example.com", "mail.protection.outlook.com"]))
+        slow = next((rule for rule in rules if rule.matches(ev)), None)
+        assert rules.match(ev) is slow, text
+        checked += slow is not None
+    assert checked > 300

@@ -158,6 +158,48 @@ def test_the_time_budget_outside_the_main_thread_is_cooperative(monkeypatch: pyt
     assert len(calls) < 5  # stopped between decoders
 
 
+def test_the_time_budget_counts_cpu_time_not_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message whose parse waits (a busy machine, a slow disk) past its budget in wall-clock time,
+    without spending the CPU time, is not stopped: the cheap wall-clock test defers to the CPU clock."""
+    from bouncekit.formats import REGISTRY
+
+    def waits(mail: object) -> bool:
+        time.sleep(0.3)
+        return False
+
+    monkeypatch.setattr(REGISTRY[0], "matches", waits)
+    result = []
+    thread = threading.Thread(target=lambda: result.append(parse(DSN, limits=Limits(time_budget=0.1))))
+    thread.start()
+    thread.join(30)
+    assert result and result[0].is_bounce and not any("time budget" in e for e in result[0].errors)
+
+
+def test_a_batch_keeps_the_timer_handler_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside timer_handler_kept() the budget still stops a slow message; afterwards SIGPROF is as before."""
+    import signal
+
+    from bouncekit.formats import REGISTRY
+    from bouncekit.parse import timer_handler_kept
+
+    def slow(mail: object) -> bool:
+        end = time.thread_time() + 5
+        while time.thread_time() < end:
+            pass
+        return False
+
+    assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+    with timer_handler_kept():
+        assert parse(DSN).is_bounce
+        monkeypatch.setattr(REGISTRY[0], "matches", slow)
+        start = time.perf_counter()
+        report = parse(DSN, limits=Limits(time_budget=0.2))
+        assert time.perf_counter() - start < 3
+        assert any("time budget of 0.2 s" in e for e in report.errors)
+        assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+
+
 # --- addresses -------------------------------------------------------------------------------------
 
 def test_junk_recipient_goes_to_the_diagnostic() -> None:

@@ -12,6 +12,7 @@ that the message that kills its worker is found and becomes an error record.
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import signal
 from collections import deque
@@ -21,7 +22,7 @@ from typing import Any
 
 from .limits import Limits
 from .model import Report
-from .parse import parse
+from .parse import parse, timer_handler_kept
 from .rules import RuleSet
 from .sources import (NOT_MAIL, RawMessage, SourceError, compression_of, iter_file, looks_like_mail, mbox_ranges,
                       read_range, read_stdin, split_messages, walk)
@@ -227,31 +228,34 @@ def _read_part(part: Part) -> bytes | Record:
 
 
 def _run_unit(parts: list[Part], rules: RuleSet | None,
-              limits: Limits | None = None) -> tuple[int, list[tuple[Any, ...]]]:
-    """Records (as tuples: cheaper to send between processes) and the number of messages read."""
+              limits: Limits | None = None) -> tuple[int, list[Record]]:
+    """The records of a unit's messages, and the number of messages read."""
     out: list[Record] = []
     messages = 0
-    for part in parts:
-        if part[0] == "raw":
-            _, source, index, data, error = part
-            out += classify_raw(RawMessage(source, index, data, error), rules=rules, limits=limits)
-            messages += 1
-            continue
-        data = _read_part(part)
-        if isinstance(data, Record):
-            out.append(data)
-            messages += 1
-            continue
-        source, first = part[2], part[5]
-        for i, message in enumerate(split_messages(data)):
-            _test_kill(message)
-            out += records_of(parse(message, rules=rules, limits=limits), source, first + i)
-            messages += 1
-    return messages, [astuple_fast(r) for r in out]
+    with timer_handler_kept():
+        for part in parts:
+            if part[0] == "raw":
+                _, source, index, data, error = part
+                out += classify_raw(RawMessage(source, index, data, error), rules=rules, limits=limits)
+                messages += 1
+                continue
+            data = _read_part(part)
+            if isinstance(data, Record):
+                out.append(data)
+                messages += 1
+                continue
+            source, first = part[2], part[5]
+            for i, message in enumerate(split_messages(data)):
+                _test_kill(message)
+                out += records_of(parse(message, rules=rules, limits=limits), source, first + i)
+                messages += 1
+    return messages, out
 
 
 def _work(parts: list[Part]) -> tuple[int, list[tuple[Any, ...]]]:
-    return _run_unit(parts, _worker_rules, _worker_limits)
+    """A worker's unit: the records as tuples (cheaper to send between processes)."""
+    messages, records = _run_unit(parts, _worker_rules, _worker_limits)
+    return messages, [astuple_fast(r) for r in records]
 
 
 def _single_messages(parts: list[Part]) -> list[Part | Record]:
@@ -274,9 +278,12 @@ WORKER_DIED = ("The worker process reading this message died (killed, or out of 
                "the message was not classified.")
 
 
+_FIELDS_OF = operator.attrgetter(*COLUMNS)
+
+
 def astuple_fast(record: Record) -> tuple[Any, ...]:
     """The fields of a record as a tuple, in COLUMNS order (not recursive, unlike dataclasses.astuple)."""
-    return tuple(getattr(record, name) for name in COLUMNS)
+    return _FIELDS_OF(record)
 
 
 def default_jobs() -> int:
@@ -316,8 +323,8 @@ def classify_paths(paths: Iterable[str | os.PathLike[str]], *, jobs: int = 1, ru
         if unit.records is not None:
             yield from unit.records
             continue
-        messages, rows = _run_unit(unit.parts, rules, limits)
-        yield from (Record(*row) for row in rows)
+        messages, records = _run_unit(unit.parts, rules, limits)
+        yield from records
         if progress is not None:
             progress(messages)
 

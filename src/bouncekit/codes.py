@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 
+from ._prefilter import may_hold
+
 # Things that look like codes but are not. Replaced by spaces of the same length, so that
 # positions in the masked text still point at the same characters of the original.
 _NOISE = re.compile(
@@ -31,22 +33,31 @@ _NOISE = re.compile(
     re.VERBOSE,
 )
 
+# These patterns begin with the code's first digit and check what precedes it just after it (a
+# lookbehind over that character and the digit): a pattern that begins with a character class lets
+# the regex engine skip to the next 2, 4 or 5 instead of trying every position (2-4 times faster).
+# tests/test_codes.py compares them with the lookbehind-first forms they replace.
+
 # Enhanced status code: class 2/4/5, subject 0-9 (RFC 3463 defines 0-7; vendors go further),
 # detail up to 3 digits. Not glued to other digits or dots on either side.
-_STATUS = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)")
+_STATUS = re.compile(r"([245])(?<![\w.][245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)")
 
 # Reply code at the start of a reply line, alone or followed by space, "-" (continuation) or
 # end of text: "550 5.1.1 ...", "550-5.1.1 ...", "550".
 _REPLY_LEAD = re.compile(r"^\s*[(\[]?([245][0-5]\d)(?:[ \-\])]|$)")
 # Reply code anywhere: followed by a space/dash and an enhanced code, or by "-"/" " and words.
-_REPLY_WITH_STATUS = re.compile(r"(?<![\w.#:/-])([245][0-5]\d)[ \-]+[(\[]?[245]\.\d{1,3}\.\d{1,3}")
+_REPLY_WITH_STATUS = re.compile(r"([245](?<![\w.#:/-][245])[0-5]\d)[ \-]+[(\[]?[245]\.\d{1,3}\.\d{1,3}")
+# (at the start of a line or after a blank or one of :;(["' -- a line start is after a \n, a blank)
 _REPLY_LOOSE = re.compile(
-    r"(?:^|(?<=[\s:;(\[\"']))([245][0-5]\d)(?=[ \-][A-Za-z<#(\[]|$)", re.MULTILINE
+    r"([245](?<![^\s:;(\[\"'][245])[0-5]\d)(?=[ \-][A-Za-z<#(\[]|$)", re.MULTILINE
 )
 _SAID = re.compile(
     r"(?i)(?:said|says|responded|response|answered|replied|reply|error|returned|refused|rejected)"
     r"\s*(?:was|is|with)?\s*[:=]?\s*\(?([245][0-5]\d)\b"
 )
+# What every _SAID match contains (see bouncekit._prefilter): a text without any is not searched.
+_SAID_NEEDS = ("responded", "answered", "rejected", "response", "returned", "refused", "replied", "error", "reply",
+               "said", "says")
 
 
 @functools.lru_cache(maxsize=512)
@@ -101,6 +112,8 @@ def find_reply_code(text: str) -> str | None:
         return None
     masked = mask_noise(text)
     for pattern in (_REPLY_LEAD, _REPLY_WITH_STATUS, _SAID, _REPLY_LOOSE):
+        if pattern is _SAID and not may_hold(masked, _SAID_NEEDS):
+            continue
         m = pattern.search(masked)
         if m:
             return m.group(1)

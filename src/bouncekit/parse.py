@@ -141,12 +141,81 @@ def _load(data: MessageInput, limits: Limits = DEFAULT_LIMITS) -> tuple[Mail, li
 # counting a mention in a body too only makes the bound err on the safe side.
 _CONTAINER = re.compile(rb'(?i)\bboundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))'
                         rb'|\bcontent-type:[ \t]*message/(?:rfc822|global)\b')
+# The literals one of which every _CONTAINER match starts with (lower case).
+_CONTAINER_STARTS = (b"boundary", b"content-type:")
+
+
+def _containers(data: bytes) -> Iterator[re.Match[bytes]]:
+    """``_CONTAINER.finditer(data)``, found faster.
+
+    A case-insensitive alternation that starts with ``\\b`` makes the regex engine try every
+    position of the text; instead, the literals a match must start with are found in a lower-cased
+    copy (``bytes.lower`` and ``(?i)`` on bytes both fold ASCII letters only, so the offsets are
+    the same) and the pattern is matched, anchored, at each of them, skipping those inside the
+    previous match, as ``finditer`` does.
+    """
+    lowered = data.lower()
+    starts = []
+    for literal in _CONTAINER_STARTS:
+        pos = lowered.find(literal)
+        while pos >= 0:
+            starts.append(pos)
+            pos = lowered.find(literal, pos + 1)
+    starts.sort()
+    end = 0
+    for pos in starts:
+        if pos < end:
+            continue
+        m = _CONTAINER.match(data, pos)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
+def _delimiter_starts(data: bytes, boundaries: Iterable[bytes]) -> list[int]:
+    """Where ``(?m)^--(?:boundary|...)`` matches in ``data`` (sorted), found with ``bytes.find``.
+
+    A boundary holds no line end, so no two matches overlap: the matches are the line starts
+    followed by ``--`` and one of the boundaries.
+    """
+    found = set()
+    for boundary in boundaries:
+        delimiter = b"--" + boundary
+        pos = data.find(delimiter)
+        while pos >= 0:
+            if pos == 0 or data[pos - 1] == 0x0A:  # a line start
+                found.add(pos)
+            pos = data.find(delimiter, pos + 1)
+    return sorted(found)
 
 
 @lru_cache(maxsize=16)
 def _long_line(limit: int) -> re.Pattern[bytes]:
     # anchored at line starts, so the search is linear (an unanchored {n} repeat would be quadratic)
     return re.compile(rb"(?m)^([^\n]{%d})[^\n]+" % limit)
+
+
+def _has_long_line(data: bytes, limit: int) -> bool:
+    """True when a line of ``data`` is longer than ``limit`` bytes (line end not counted).
+
+    Jumps from one line start to the last one within ``limit + 1`` bytes (the lines in between are
+    short enough) and measures the line there, so it looks at the text about ``limit`` bytes at a
+    time instead of running :func:`_long_line`'s substitution over all of it.
+    """
+    start = 0
+    size = len(data)
+    while size - start > limit:
+        last = data.rfind(b"\n", start, start + limit + 1)
+        if last < 0:
+            return True  # no line end within limit + 1 bytes of a line start
+        start = last + 1
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = size
+        if end - start > limit:
+            return True
+        start = end + 1
+    return False
 
 
 def _line_start(data: bytes, pos: int) -> int:
@@ -174,16 +243,15 @@ def bound(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, list[str
         data = data[: end + 1]
         notes.append(f"The message has {lines} lines; only the first {most} were read (truncated).")
     longest = limits.max_line_length
-    if longest is not None and len(data) > longest:
+    if longest is not None and _has_long_line(data, longest):
         data, count = _long_line(longest).subn(rb"\1", data)
-        if count:
-            notes.append(f"{count} line{'s' if count > 1 else ''} longer than {longest} bytes "
-                         f"{'were' if count > 1 else 'was'} cut to {longest} bytes.")
+        notes.append(f"{count} line{'s' if count > 1 else ''} longer than {longest} bytes "
+                     f"{'were' if count > 1 else 'was'} cut to {longest} bytes.")
     if limits.max_depth is None and limits.max_parts is None:
         return data, notes
     boundaries: list[bytes] = []
     containers = 0
-    for m in _CONTAINER.finditer(data):
+    for m in _containers(data):
         if limits.max_depth is not None and containers >= limits.max_depth:
             data = data[: _line_start(data, m.start())]
             notes.append(f"The message declares more than {limits.max_depth} MIME containers (multipart "
@@ -193,12 +261,10 @@ def bound(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, list[str
         if m.group(1) or m.group(2):
             boundaries.append(m.group(1) or m.group(2))
     if limits.max_parts is not None and boundaries:
-        delimiter = re.compile(rb"(?m)^--(?:" + b"|".join(re.escape(b) for b in set(boundaries)) + rb")")
-        for count, m in enumerate(delimiter.finditer(data), 1):
-            if count > limits.max_parts:
-                data = data[: m.start()]
-                notes.append(f"The message has more than {limits.max_parts} MIME parts; the rest was not read.")
-                break
+        starts = _delimiter_starts(data, set(boundaries))
+        if len(starts) > limits.max_parts:
+            data = data[: starts[limits.max_parts]]
+            notes.append(f"The message has more than {limits.max_parts} MIME parts; the rest was not read.")
     return data, notes
 
 
@@ -212,15 +278,26 @@ class _OverBudget(BaseException):
 
 
 class _Budget:
-    """The cooperative half of the time budget: CPU time of this thread, checked between stages."""
+    """The cooperative half of the time budget: CPU time of this thread, checked between stages.
 
-    __slots__ = ("deadline",)
+    Reading the thread's CPU clock is a system call (about 0.6 µs, and it is checked some 35 times a
+    message); the monotonic clock is read in user space (0.05 µs). A thread cannot use more CPU time
+    than the wall-clock time that passed, so the CPU clock is read only once the monotonic clock is
+    past the budget: the check raises exactly when reading the CPU clock every time would.
+    """
+
+    __slots__ = ("deadline", "wall_deadline")
 
     def __init__(self, seconds: float | None) -> None:
-        self.deadline = None if seconds is None else time.thread_time() + seconds
+        if seconds is None:
+            self.deadline = self.wall_deadline = None
+            return
+        self.wall_deadline = time.monotonic() + seconds  # read first: the wall time is never the shorter
+        self.deadline = time.thread_time() + seconds
 
     def check(self) -> None:
-        if self.deadline is not None and time.thread_time() > self.deadline:
+        if (self.deadline is not None and time.monotonic() > self.wall_deadline
+                and time.thread_time() > self.deadline):
             raise _OverBudget
 
 
@@ -238,11 +315,12 @@ def _on_timer(signum: int, frame: object) -> None:
 
 
 def _timer_free() -> bool:
-    """True when this thread may arm the pre-emptive timer: the main thread, and nobody else's timer."""
+    """True when this thread may arm the pre-emptive timer: the main thread, and nobody else's timer
+    (the handler is the default one, or ours kept installed by :func:`timer_handler_kept`)."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return False
     try:
-        return (signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None)
+        return (signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None, _on_timer)
                 and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0))
     except (ValueError, OSError):  # pragma: no cover - an interpreter without these signals
         return False
@@ -254,13 +332,33 @@ def _timer(seconds: float | None) -> Iterator[None]:
     if seconds is None or not _timer_free():
         yield
         return
-    signal.signal(signal.SIGPROF, _on_timer)
+    kept = signal.getsignal(signal.SIGPROF) is _on_timer  # installed for a whole batch: leave it
+    if not kept:
+        signal.signal(signal.SIGPROF, _on_timer)
     _deadline[0] = time.thread_time() + seconds
     try:
         signal.setitimer(signal.ITIMER_PROF, seconds)
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)  # disarm first: nothing can fire after this
+        if not kept:
+            signal.signal(signal.SIGPROF, signal.SIG_DFL)
+
+
+@contextmanager
+def timer_handler_kept() -> Iterator[None]:
+    """Keep the time budget's SIGPROF handler installed while many messages are parsed in a row
+    (a batch), so that each ``parse`` only arms and disarms its timer: installing and restoring a
+    handler are two system calls and a tenth of the budget machinery's cost a message. Between
+    messages no timer is armed, so the handler cannot run. Does nothing where ``parse`` would not
+    use the timer (not the main thread, or someone else's SIGPROF handler or timer)."""
+    if not _timer_free() or signal.getsignal(signal.SIGPROF) is _on_timer:
+        yield
+        return
+    signal.signal(signal.SIGPROF, _on_timer)
+    try:
+        yield
+    finally:
         signal.signal(signal.SIGPROF, signal.SIG_DFL)
 
 

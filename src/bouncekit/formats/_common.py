@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .. import addresses, codes
+from .._prefilter import may_hold
 from ..mail import Mail, unfold
 from ..model import Evidence, Group
 
@@ -34,6 +35,11 @@ _COMMAND_WORDS = (
 _UNIX_DIAG_TYPE = re.compile(r"(?i)^\s*(?:x-)?unix\s*;")
 _DIAG_TYPE = re.compile(r"(?i)^\s*(smtp|x-[\w-]+|x400|mta|unix|x-unix|x-postfix|x-local|unknown)\s*;\s*")
 
+# What every match of the pattern contains (see bouncekit._prefilter): a text without it is not searched.
+_HOST_SAID_NEEDS = ("host",)
+_IN_REPLY_TO_NEEDS = ("in reply to",)
+
+
 # Role accounts that bounces name (for contact) but that are never the failed recipient.
 ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mail-daemon", "abuse", "hostmaster",
                              "webmaster", "noc", "root", "double-bounce", "bounce", "bounces", "nobody",
@@ -42,7 +48,7 @@ ROLE_LOCALPARTS = frozenset({"postmaster", "mailer-daemon", "mailerdaemon", "mai
 
 def command_of(text: str) -> str | None:
     """The SMTP command a text says the refusal answered ("... after RCPT TO:", "in reply to DATA")."""
-    m = _IN_REPLY_TO.search(text)
+    m = _IN_REPLY_TO.search(text) if may_hold(text, _IN_REPLY_TO_NEEDS) else None
     if m:
         return _canonical_command(m.group(1))
     # Exim: "after pipelined RCPT TO:<a@b>" is a reply to RCPT TO, sent in a pipelined batch
@@ -92,11 +98,13 @@ def clean_diagnostic(text: str) -> tuple[str, str | None]:
     text = unfold(text)
     text = _DIAG_TYPE.sub("", text)
     host = None
-    m = _HOST_SAID.search(text)
+    m = _HOST_SAID.search(text) if may_hold(text, _HOST_SAID_NEEDS) else None
     if m:
         host = m.group(1).lower()
         text = text[m.end():]
-    text = _IN_REPLY_TO.sub("", text).strip()
+    if may_hold(text, _IN_REPLY_TO_NEEDS):
+        text = _IN_REPLY_TO.sub("", text)
+    text = text.strip()
     return _join_continuations(text), host
 
 
@@ -260,6 +268,8 @@ def transcript_command(text: str, address: str) -> str | None:
     ``503`` or a ``554 ... no valid recipients`` follows in the same batch (RFC 5321 section 3.3),
     the refusals before it answered the pipelined RCPT TO commands, not DATA.
     """
+    if ">>>" not in text:
+        return None  # no line shows a command (_TRANSCRIPT_SENT needs ">>>")
     address = address.lower()
     sent: str | None = None
     found = after_reply = False

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from .. import addresses
+from .._prefilter import may_hold
 from ..mail import Mail
 from ..model import Evidence
 from ._common import dsn_evidence, evidence, scan_text
@@ -34,6 +35,7 @@ _END = re.compile(r"(?im)^[^\S\n]*Original message headers:?\s*$|^[^\S\n]*Origin
 _RETURNED = re.compile(r"(?is)(?:Remote Server|Server at ([\w.-]+)(?: \([\d.:a-f]+\))?)\s+returned\s+'(.*?)'\s*$")
 _HASHED = re.compile(r"(?s)^#\s*(.*?)\s*##")
 _REPORTED = re.compile(r"(?im)^[^\S\n]*Reported error:\s*(.+(?:\n(?!\s*$|\s*DSN generated)\S.*)*)")
+_REPORTED_NEEDS = ("reported error:",)  # what every match contains (see bouncekit._prefilter)
 _FAILED_TO = re.compile(r"(?im)^[^\S\n]*Delivery has failed to these recipients or [\w. ]+:\s*$")
 _YOUR_MESSAGE_TO = re.compile(r"(?im)^[^\S\n]*Your message to (\S+@\S+) couldn't be delivered")
 
@@ -57,7 +59,7 @@ def admin_diagnostics(text: str) -> dict[str, tuple[str, str | None]]:
             diag, host = _reply_of(rest)
             if diag:
                 out.setdefault(found[0].lower(), (diag, host))
-    r = _REPORTED.search(text)
+    r = _REPORTED.search(text) if may_hold(text, _REPORTED_NEEDS) else None
     to = _YOUR_MESSAGE_TO.search(text) if r else None
     if r and to:  # the newer Microsoft 365 layout names one recipient in its first line
         out.setdefault(to.group(1).strip(".").lower(), (" ".join(r.group(1).split()), None))

@@ -30,7 +30,7 @@ class ActiveHunter:
 
     def matches(self, mail: Mail) -> bool:
         return mail.subject.startswith("FAILURE NOTICE :") or "Active!Hunter" in (
-            mail.msg.get_boundary() or "")
+            mail.boundary or "")
 
     def parse(self, mail: Mail) -> list[Evidence]:
         text = mail.body

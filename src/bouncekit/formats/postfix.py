@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from .. import addresses, codes
+from .._prefilter import may_hold
 from ..mail import Mail, unfold
 from ..model import Evidence
 from ._common import combine, dsn_evidence, evidence
@@ -28,6 +29,7 @@ _PARAGRAPH = re.compile(r"(?m)^<([^>\s]+)>(?:\s*\(expanded from <[^>]*>\))?:[ \t
                         r" from <[^>]*>\))?:)[ \t]*\S.*)*)")
 _DELIVERY_VIA = re.compile(r"(?i)^delivery via [^:]+(?::\d+)?:\s*")
 _CONNECT = re.compile(r"(?i)\b(?:connect to|lost connection with|conversation with)\s+([\w.-]+)\[")
+_CONNECT_NEEDS = ("lost connection with", "conversation with", "connect to")  # see bouncekit._prefilter
 _SUBJECTS = ("undelivered mail returned to sender", "delayed mail (still being retried)",
              "successful mail delivery report", "mail delivery status report")
 
@@ -49,7 +51,7 @@ class Postfix:
             if not recipient or recipient.lower() in human:
                 continue
             words = _DELIVERY_VIA.sub("", unfold(m.group(2)))
-            connect = _CONNECT.search(words)
+            connect = _CONNECT.search(words) if may_hold(words, _CONNECT_NEEDS) else None
             if connect and "said:" not in words:
                 # a server that answered at connection time refused us; a timeout is no SMTP command
                 command = "CONN" if "connect to" in connect.group(0).lower() and codes.find_reply_code(words) else None
