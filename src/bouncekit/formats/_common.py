@@ -453,6 +453,103 @@ def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
     return out
 
 
+# The server's reply inside a line of prose: a 4xx/5xx code at the start of the line or after a
+# colon / '>' ("did not like our RCPT TO:" then "550 5.7.26 ...", "... returned was: 554 5.7.1 ...",
+# "SMTP:RCPT host 192.0.2.1: 553 5.3.0 ...", "501: 5.1.8 ...", "550: : User unknown"), or an
+# enhanced status code standing there alone ("Status: 5.2.2", "(#5.1.1)"). Searched in the line
+# with IP addresses, dates and times masked (codes.mask_noise), so a port or a clock is no code.
+_REPLY_IN_LINE = re.compile(
+    r"(?:^|[:>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
+# A label that introduces the reason in words: "Reason:", "because:", "For the following reason:",
+# "Technical details of permanent failure:", "Diagnostic:", "-------server message".
+_REASON_LABEL = re.compile(
+    r"(?i)^[ \t>*-]*(?:[\w'()]+[ \t]+){0,6}?(?:reasons?|because|cause|diagnos\w*|details?|explanation|"
+    r"problem|server[ \t]+message|error[ \t]+message|remote[ \t]+server[ \t]+said)\b[^:\n]{0,40}:[ \t]*(.*)$")
+# "-------server message": a label with no colon
+_LABEL_ONLY_LINE = re.compile(r"(?i)^[ \t>*]*-{3,}[ \t]*(?:server|error|remote)[ \t]+(?:message|reply|response)\b")
+# Where the bounce's own words end and the returned message begins ("Message headers follow.",
+# "---- START OF RETURNED MESSAGE ----", "------ Original message ------"): a region stops there.
+_ORIGINAL_FOLLOWS = re.compile(
+    r"(?i)^[ \t>]*(?:[-=*]{2,}[^\n]{0,20}?\b(?:original|returned|undelivered|unsent)\b"
+    r"|[^\n]{0,40}\b(?:headers?|message|original)\b[^\n]{0,20}\bfollows?\b)")
+# "(expanded from: alias@...)", "(generated from alias@...)": the address the recipient was expanded from
+_EXPANDED_FROM = re.compile(r"(?i)\b(?:expanded|generated)\s+from\b")
+
+
+# The command a reply answered, named at the end of the words just before it ("... did not like
+# our RCPT TO:", "... our final DATA:", "Error after MAIL FROM:").
+_COMMAND_BEFORE = re.compile(r"(?i)\b(RCPT[ \t]+TO|MAIL[ \t]+FROM|(?:end[ \t]+of[ \t]+)?DATA|HELO|EHLO)[ \t]*:?[ \t]*$")
+
+
+def _region(lines: list[str], i: int, key: str, named: dict[int, set[str]], step: int) -> list[int]:
+    """Line indexes around line ``i`` that tell about its address only, walking ``step`` (+1 or -1).
+
+    The walk stops at a line naming another recipient once a line of words has been passed (before
+    that, the other addresses are a list the same words are about), and after 40 lines.
+    """
+    out: list[int] = []
+    seen_words = False
+    j = i + step
+    while 0 <= j < len(lines) and abs(j - i) <= 40:
+        if _QUOTED_HEADER.match(lines[j]) or _ORIGINAL_FOLLOWS.match(lines[j]):
+            break
+        others = named.get(j, set()) - {key}
+        if others:
+            if seen_words:
+                break
+        elif lines[j].strip():
+            seen_words = True
+        out.append(j)
+        j += step
+    return out
+
+
+def _paragraph_from(lines: list[str], j: int, start: int, named: dict[int, set[str]], key: str) -> str:
+    """Line ``j`` from column ``start``, with the lines of its paragraph that follow (at most 10),
+    stopping before a line that names another recipient."""
+    parts = [lines[j][start:].strip()]
+    for k in range(j + 1, min(len(lines), j + 11)):
+        if not lines[k].strip() or (named.get(k, set()) - {key}):
+            break
+        parts.append(lines[k].strip())
+    return " ".join(p for p in parts if p)
+
+
+def _reply_near(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> tuple[str, str] | None:
+    """The server's reply about the address of line ``i``, found in the lines after it (else before it):
+    (the words before the reply in its paragraph, the reply and the rest of its paragraph)."""
+    for step in (1, -1):
+        region = _region(lines, i, key, named, step)
+        for j in region if step == 1 else reversed(region):
+            line = lines[j]
+            if not line.strip() or (named.get(j, set()) - {key}):
+                continue
+            m = _REPLY_IN_LINE.search(codes.mask_noise(line))
+            if not m:
+                continue
+            start = m.start() + (m.group(0)[0] in ":>")
+            before = " ".join(x.strip() for x in lines[max(0, j - 2):j] if x.strip()) + " " + line[:start]
+            return before.strip(), _paragraph_from(lines, j, start, named, key)
+    return None
+
+
+def _reason_near(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> str | None:
+    """The reason in words under a label after the address of line ``i`` ("Reason: ...", "because:"
+    with the reason in the next paragraph)."""
+    region = _region(lines, i, key, named, 1)
+    for n, j in enumerate(region):
+        m = _REASON_LABEL.match(lines[j])
+        if m is None and not _LABEL_ONLY_LINE.match(lines[j]):
+            continue
+        if m is not None and m.group(1).strip():
+            return _paragraph_from(lines, j, m.start(1), named, key)
+        for k in region[n + 1:]:
+            if lines[k].strip():
+                return _paragraph_from(lines, k, 0, named, key) if not (named.get(k, set()) - {key}) else None
+        return None
+    return None
+
+
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """Recipients and their diagnostics from a free-text bounce explanation.
 
@@ -468,6 +565,23 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     excluded = {e.lower() for e in exclude}
     lines = text.splitlines()
     exchanges = _exchanges_by_address(text)
+    # the lines that name a possible recipient, with the addresses they name
+    # (an alias a recipient was expanded from belongs to the recipient's paragraph: it is left out)
+    named: dict[int, set[str]] = {}
+    aliases: set[str] = set()
+    for i, line in enumerate(lines):
+        if "@" in line and not _QUOTED_HEADER.match(line):
+            keys = {a.lower() for a in addresses.find_addresses(line)}
+            keys = {k for k in keys if k not in excluded and not is_role(k)}
+            expanded = _EXPANDED_FROM.search(line)
+            if expanded:
+                aliases.update(a.lower() for a in addresses.find_addresses(line[expanded.end():]))
+            if keys:
+                named[i] = keys
+    for i in list(named):
+        named[i] -= aliases
+        if not named[i]:
+            del named[i]
     found: dict[str, Evidence] = {}
     rank: dict[str, int] = {}
     for i, line in enumerate(lines):
@@ -504,6 +618,18 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
             exchange = exchanges.get(key)
             if exchange:  # the server's own reply to the command that named (or was refused for) it
                 ev = evidence(addr, exchange[1], command=exchange[0])
+            elif not (ev.status or ev.reply_code):
+                # the reply is often printed apart from the address: in the paragraph below it
+                # ("... did not like our RCPT TO:" / "550 5.7.26 ..."), or above a list of recipients
+                near = _reply_near(lines, i, key, named)
+                if near is not None:
+                    before = _COMMAND_BEFORE.search(near[0])
+                    command = _canonical_command(before.group(1)) if before else command_of(near[0])
+                    ev = evidence(addr, near[1], command=command or command_of(diag))
+                else:
+                    reason = _reason_near(lines, i, key, named)
+                    if reason:
+                        ev = evidence(addr, reason, command=command_of(diag))
             sentence = None if alone else _sentence_around(lines, i, addr)
             if sentence is not None and _ADVICE_CUE.search(sentence[0]):
                 continue  # advice: "if a@b fails, try c@d"
