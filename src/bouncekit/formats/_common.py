@@ -459,7 +459,7 @@ def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
 # enhanced status code standing there alone ("Status: 5.2.2", "(#5.1.1)"). Searched in the line
 # with IP addresses, dates and times masked (codes.mask_noise), so a port or a clock is no code.
 _REPLY_IN_LINE = re.compile(
-    r"(?:^|[:>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
+    r"(?:^|[:<>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
 # A label that introduces the reason in words: "Reason:", "because:", "For the following reason:",
 # "Technical details of permanent failure:", "Diagnostic:", "-------server message".
 _REASON_LABEL = re.compile(
@@ -481,13 +481,48 @@ _EXPANDED_FROM = re.compile(r"(?i)\b(?:expanded|generated)\s+from\b")
 _COMMAND_BEFORE = re.compile(r"(?i)\b(RCPT[ \t]+TO|MAIL[ \t]+FROM|(?:end[ \t]+of[ \t]+)?DATA|HELO|EHLO)[ \t]*:?[ \t]*$")
 
 
+_HOST_SUMMARY = re.compile(r"^[ \t]*[245]\d\d[ \t][^\n@]{0,100}?\.\.\.(?:[ \t]|$)")
+
+
+_LINE_CODE = re.compile(r"^[ \t]*(?:(?:<<<|>>>)[ \t]*)?([245]\d\d|>>>|(?i:RCPT|MAIL|DATA|EHLO|HELO)\b)")
+
+
+def _words_before(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> str:
+    """The explanation of an address that stands alone: the paragraph before it, and the one before
+    that when it is only the heading of a list ("The following recipients did not receive it:")."""
+    before: list[str] = []
+    extended = False
+    k = i - 1
+    while k >= max(0, i - 16):
+        prev = lines[k]
+        if not prev.strip():
+            if before:
+                if extended or not (before[0].rstrip().endswith(":") and len(before) <= 2):
+                    break
+                extended = True
+            k -= 1
+            continue
+        if (named.get(k, set()) - {key} and before) or _QUOTED_HEADER.match(prev):
+            break
+        before.insert(0, prev)
+        k -= 1
+    return " ".join(x.strip() for x in before)
+
+
+def _is_list_item(line: str) -> bool:
+    """A line that holds only an address (a list item), not an "<address>:" heading of its own paragraph."""
+    return bool(_ADDR_LINE_ONLY.match(line)) and not line.rstrip().endswith(":")
+
+
 def _region(lines: list[str], i: int, key: str, named: dict[int, set[str]], step: int) -> list[int]:
     """Line indexes around line ``i`` that tell about its address only, walking ``step`` (+1 or -1).
 
-    The walk stops at a line naming another recipient once a line of words has been passed (before
-    that, the other addresses are a list the same words are about), and after 40 lines.
+    The walk stops at a line naming another recipient (except, while no line of words has been
+    passed, the other items of a list of bare addresses that line ``i`` belongs to: the same words
+    are about them all), at the returned message's headers, and after 40 lines.
     """
     out: list[int] = []
+    listed = _is_list_item(lines[i])
     seen_words = False
     j = i + step
     while 0 <= j < len(lines) and abs(j - i) <= 40:
@@ -495,7 +530,7 @@ def _region(lines: list[str], i: int, key: str, named: dict[int, set[str]], step
             break
         others = named.get(j, set()) - {key}
         if others:
-            if seen_words:
+            if seen_words or not listed or not _is_list_item(lines[j]):
                 break
         elif lines[j].strip():
             seen_words = True
@@ -508,17 +543,22 @@ def _paragraph_from(lines: list[str], j: int, start: int, named: dict[int, set[s
     """Line ``j`` from column ``start``, with the lines of its paragraph that follow (at most 10),
     stopping before a line that names another recipient."""
     parts = [lines[j][start:].strip()]
+    first = _LINE_CODE.match(parts[0])
     for k in range(j + 1, min(len(lines), j + 11)):
         if not lines[k].strip() or (named.get(k, set()) - {key}):
             break
+        code = _LINE_CODE.match(lines[k])
+        if code and (first is None or code.group(1) != first.group(1)):
+            break  # the next reply or command of a transcript, or another summary line
         parts.append(lines[k].strip())
     return " ".join(p for p in parts if p)
 
 
-def _reply_near(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> tuple[str, str] | None:
+def _reply_near(lines: list[str], i: int, key: str, named: dict[int, set[str]],
+                steps: tuple[int, int] = (1, -1)) -> tuple[str, str] | None:
     """The server's reply about the address of line ``i``, found in the lines after it (else before it):
     (the words before the reply in its paragraph, the reply and the rest of its paragraph)."""
-    for step in (1, -1):
+    for step in steps:
         region = _region(lines, i, key, named, step)
         for j in region if step == 1 else reversed(region):
             line = lines[j]
@@ -527,7 +567,9 @@ def _reply_near(lines: list[str], i: int, key: str, named: dict[int, set[str]]) 
             m = _REPLY_IN_LINE.search(codes.mask_noise(line))
             if not m:
                 continue
-            start = m.start() + (m.group(0)[0] in ":>")
+            if _HOST_SUMMARY.match(line):
+                continue  # sendmail's own summary for a host ("421 example.org (smtp)... Deferred"), no reply
+            start = m.start() + (m.group(0)[0] in ":<>")
             before = " ".join(x.strip() for x in lines[max(0, j - 2):j] if x.strip()) + " " + line[:start]
             return before.strip(), _paragraph_from(lines, j, start, named, key)
     return None
@@ -548,6 +590,90 @@ def _reason_near(lines: list[str], i: int, key: str, named: dict[int, set[str]])
                 return _paragraph_from(lines, k, 0, named, key) if not (named.get(k, set()) - {key}) else None
         return None
     return None
+
+
+def _evidence_at(lines: list[str], i: int, addr: str, named: dict[int, set[str]],
+                 exchanges: dict[str, tuple[str | None, str]]) -> tuple[Evidence, int] | None:
+    """The evidence for ``addr`` from its mention on line ``i``, and how surely the words tell of a
+    failure (2: a code or failure words in its own sentence, 1: failure words nearby, 0: none);
+    None when the mention is advice ("try a@b")."""
+    key = addr.lower()
+    line = lines[i]
+    lead = _SUMMARY_LEAD.match(line)
+    at = line.lower().find(key)
+    if lead and at >= 0 and line[at + len(key):].lstrip(">").startswith("..."):
+        # sendmail's summary "554 <a@b>... 550 Host unknown": the words (and the server's code,
+        # when they hold one) come after the dots; the leading code is the reporting MTA's own
+        line = line[at + len(key):].lstrip(">")[3:]
+    summary = line is not lines[i]
+    diag_lines = [line]
+    for k in range(i + 1, min(len(lines), i + 12) if not summary else i + 1):  # a summary is one line
+        nxt = lines[k]
+        if not nxt.strip() or named.get(k, set()) - {key}:
+            break  # a blank line, or the line of another recipient, ends the paragraph
+        if "@" in nxt and _ADDR_LINE_ONLY.match(nxt) and addresses.find_addresses(nxt):
+            break
+        diag_lines.append(nxt)
+    diag = " ".join(x.strip() for x in diag_lines)
+    alone = bool(_ADDR_LINE_ONLY.match(lines[i]))
+    heading = alone and lines[i].rstrip().endswith(":") and len(diag_lines) > 1  # "<a@b>:" then its reason
+    if alone:  # the address and its wrapping ("<a@b>:") are not words
+        diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
+    exchange = exchanges.get(key)
+    own_codes = bool(codes.find_reply_code(diag) or codes.find_status(diag))
+    near = None
+    if exchange is None and not own_codes:
+        # the reply is often printed apart from the address: in the paragraph below it
+        # ("... did not like our RCPT TO:" / "550 5.7.26 ..."), or above a list of recipients
+        # (sendmail prints the server's reply above its summary line: there, look above first)
+        near = _reply_near(lines, i, key, named, (-1, 1) if summary else (1, -1))
+        if near is None and len(diag.strip(" <>:*-")) < 8:
+            diag = _words_before(lines, i, key, named) + " " + diag
+    if exchange:  # the server's own reply to the command that named (or was refused for) it
+        ev = evidence(addr, exchange[1], command=exchange[0])
+    elif near is not None:
+        said = _COMMAND_BEFORE.search(near[0])
+        command = _canonical_command(said.group(1)) if said else command_of(near[0])
+        ev = _text_evidence(addr, near[1], command=command or command_of(diag))
+    else:
+        ev = _text_evidence(addr, diag.strip(" :"))
+        if not own_codes and not (ev.status or ev.reply_code):
+            reason = _reason_near(lines, i, key, named)
+            if reason:
+                ev = _text_evidence(addr, reason, command=command_of(diag))
+    if summary and not ev.reply_code:
+        ev = evidence(addr, ev.diagnostic, status=ev.status, reply_code=lead.group(1), remote_mta=ev.remote_mta,
+                      command=ev.command, clean=False)
+    sentence = None if alone else _sentence_around(lines, i, addr)
+    if sentence is not None and _ADVICE_CUE.search(sentence[0]):
+        return None
+    if ev.status or ev.reply_code or heading:
+        score = 2
+    elif _FAILURE_CUE.search(ev.diagnostic):
+        # in prose, the failure must be told in the address's own sentence to count fully
+        score = 2 if sentence is None or _FAILURE_CUE.search(" ".join(sentence)) else 1
+    else:
+        score = 0
+    return ev, score
+
+
+# A reply code followed by a colon ("550: : User unknown", "501: 5.1.8 ...", "host x [192.0.2.1]: 550 :")
+# or labelled ("ERROR_CODE :550", "reply code = 421"), which codes.find_reply_code does not take.
+_REPLY_COLON = re.compile(r"(?:^|[\s:\]])([45][0-5]\d)[ \t]*:(?=\s|$)"
+                          r"|(?i:\b(?:error|reply|response|smtp)[_ \t]?code[ \t]*[:=][ \t]*)([45][0-5]\d)\b")
+# sendmail's summary line: "554 <a@b>... words", "550 5.1.1 a@b... User unknown"
+_SUMMARY_LEAD = re.compile(r"^[ \t]*([245]\d\d)[ \t]+(?:[245]\.\d{1,3}\.\d{1,3}[ \t]+)?<?[^\s<>@]")
+
+
+def _text_evidence(addr: str, diag: str, command: str | None = None) -> Evidence:
+    """:func:`evidence`, also reading a reply code written with a colon or a label."""
+    ev = evidence(addr, diag, command=command)
+    if ev.reply_code is None and ev.diagnostic:
+        m = _REPLY_COLON.search(codes.mask_noise(ev.diagnostic))
+        if m:
+            ev = evidence(addr, ev.diagnostic, status=ev.status, reply_code=m.group(1) or m.group(2),
+                          remote_mta=ev.remote_mta, command=ev.command, clean=False)
+    return ev
 
 
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
@@ -589,58 +715,23 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
             continue
         for addr in addresses.find_addresses(line):
             key = addr.lower()
-            if key in excluded or key in found or is_role(addr):
+            if key in excluded or is_role(addr):
+                continue
+            if key in found and found[key].reply_code:
                 continue
             if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
                 continue  # Exim's "(generated from alias@...)": the address the recipient was expanded from
-            diag_lines = [line]
-            for nxt in lines[i + 1:i + 12]:
-                if not nxt.strip():
-                    break
-                if "@" in nxt and _ADDR_LINE_ONLY.match(nxt) and addresses.find_addresses(nxt):
-                    break
-                diag_lines.append(nxt)
-            diag = " ".join(x.strip() for x in diag_lines)
-            alone = bool(_ADDR_LINE_ONLY.match(line))
-            if alone:  # the address and its wrapping ("<a@b>:") are not words
-                diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
-            if not codes.find_reply_code(diag) and not codes.find_status(diag) and len(diag.strip(" <>:")) < 8:
-                # the address stands alone: its explanation is the paragraph before it
-                before = []
-                for prev in reversed(lines[max(0, i - 8):i]):
-                    if not prev.strip():
-                        if before:
-                            break
-                        continue
-                    before.insert(0, prev)
-                diag = " ".join(x.strip() for x in before) + " " + diag
-            ev = evidence(addr, diag.strip(" :"))
-            exchange = exchanges.get(key)
-            if exchange:  # the server's own reply to the command that named (or was refused for) it
-                ev = evidence(addr, exchange[1], command=exchange[0])
-            elif not (ev.status or ev.reply_code):
-                # the reply is often printed apart from the address: in the paragraph below it
-                # ("... did not like our RCPT TO:" / "550 5.7.26 ..."), or above a list of recipients
-                near = _reply_near(lines, i, key, named)
-                if near is not None:
-                    before = _COMMAND_BEFORE.search(near[0])
-                    command = _canonical_command(before.group(1)) if before else command_of(near[0])
-                    ev = evidence(addr, near[1], command=command or command_of(diag))
-                else:
-                    reason = _reason_near(lines, i, key, named)
-                    if reason:
-                        ev = evidence(addr, reason, command=command_of(diag))
-            sentence = None if alone else _sentence_around(lines, i, addr)
-            if sentence is not None and _ADVICE_CUE.search(sentence[0]):
+            taken = _evidence_at(lines, i, addr, named, exchanges)
+            if taken is None:
                 continue  # advice: "if a@b fails, try c@d"
-            found[key] = ev
-            if ev.status or ev.reply_code:
-                rank[key] = 2
-            elif _FAILURE_CUE.search(ev.diagnostic):
-                # in prose, the failure must be told in the address's own sentence to count fully
-                rank[key] = 2 if sentence is None or _FAILURE_CUE.search(" ".join(sentence)) else 1
-            else:
-                rank[key] = 0
+            ev, score = taken
+            if key in found:
+                # a later mention with the server's reply ("Remote Server returned '550 5.1.1 ...'")
+                # beats an earlier one without it
+                if ev.reply_code and score >= rank[key]:
+                    found[key], rank[key] = ev, score
+                continue
+            found[key], rank[key] = ev, score
     # Addresses whose words say nothing of a failure (a signature, a quoted List-Id) are not
     # failed recipients when others' words do.
     best = max(rank.values(), default=0)
