@@ -605,7 +605,12 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: dict[int, set[str]]
         # sendmail's summary "554 <a@b>... 550 Host unknown": the words (and the server's code,
         # when they hold one) come after the dots; the leading code is the reporting MTA's own
         line = line[at + len(key):].lstrip(">")[3:]
-    summary = line is not lines[i]
+    elif at >= 0 and not line[:at].strip(" \t<*-"):
+        # "a@b: 550 5.1.1 ..." / "<a@b>: host x said: ...": the words after the address and its colon
+        rest = line[at + len(key):].lstrip(">").lstrip(" \t")
+        if rest.startswith(":") and rest[1:].strip():
+            line = rest[1:]
+    summary = lead is not None and line is not lines[i]
     diag_lines = [line]
     for k in range(i + 1, min(len(lines), i + 12) if not summary else i + 1):  # a summary is one line
         nxt = lines[k]

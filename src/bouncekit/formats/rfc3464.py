@@ -15,7 +15,7 @@ import re
 
 from ..mail import Mail, parse_field_blocks
 from ..model import Evidence
-from ._common import dsn_evidence
+from ._common import combine, dsn_evidence, scan_text, sender_addresses
 
 # The first field of a per-message or per-recipient DSN block, at the start of a line of a text part.
 _INLINE_FIELD = re.compile(r"(?im)^(?:Reporting-MTA|Final-Recipient|Original-Recipient)[ \t]*:[ \t]*\S")
@@ -57,6 +57,11 @@ class RFC3464:
         return bool(mail.status_blocks) or bool(inline_blocks(mail))
 
     def parse(self, mail: Mail) -> list[Evidence]:
-        if mail.status_blocks:
-            return dsn_evidence(mail)
-        return dsn_evidence(mail, inline_blocks(mail))
+        found = dsn_evidence(mail) if mail.status_blocks else dsn_evidence(mail, inline_blocks(mail))
+        if any(not ev.diagnostic for ev in found):
+            # Fields with no Diagnostic-Code: the human-readable part often quotes the server's reply
+            # ("a@b: 550 5.1.1 ... User unknown", a sendmail transcript): read it as free text.
+            human = {ev.recipient.lower(): ev for ev in scan_text(mail.body, exclude=sender_addresses(mail))
+                     if ev.recipient and ev.diagnostic}
+            found = [combine([ev], human)[0] if not ev.diagnostic else ev for ev in found]
+        return found
