@@ -509,6 +509,48 @@ def _words_before(lines: list[str], i: int, key: str, named: dict[int, set[str]]
     return " ".join(x.strip() for x in before)
 
 
+def _words_after(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> str:
+    """The paragraph after line ``i`` (the end of an address's own paragraph), inside the address's
+    region; with the next one too when it is only a heading ("----- Non-delivered information -----")."""
+    out: list[str] = []
+    paragraph: list[str] = []
+    for j in _region(lines, i, key, named, 1):
+        if lines[j].strip():
+            if named.get(j, set()) - {key}:
+                continue  # the other items of the address's list
+            paragraph.append(lines[j].strip())
+            continue
+        if paragraph:
+            out += paragraph
+            if not (len(paragraph) == 1 and (paragraph[0].endswith(":") or _HEADING.match(paragraph[0]))):
+                break
+            paragraph = []
+    else:
+        out += paragraph
+    return " ".join(out[:12])
+
+
+_HEADING = re.compile(r"^[-=*]{3,}[^-=*]{0,60}[-=*]{3,}$")  # "----- Non-delivered information -----"
+
+
+# Words right before an address that make it the sender: "sent by", "from" (not "expanded from").
+_SENDER_BEFORE = re.compile(r"(?i)(?:\bsent\ by|\bsender|\boriginator|\benvelope[- ]from|\bmail\ from|"
+                            r"(?<!expanded\ )(?<!generated\ )\bfrom)[ \t]*:?[ \t]*[<(\"']?$")
+
+
+def _text_before(lines: list[str], i: int, addr: str) -> str:
+    """The words before ``addr`` on line ``i`` (stripped of '<'), or the previous non-blank line's
+    when the address opens its line."""
+    at = lines[i].lower().find(addr.lower())
+    before = lines[i][:max(0, at)].rstrip(" \t<\"'(")
+    if before.strip():
+        return before[-60:]
+    for k in range(i - 1, max(-1, i - 3), -1):
+        if lines[k].strip():
+            return lines[k].rstrip()[-60:]
+    return ""
+
+
 def _is_list_item(line: str) -> bool:
     """A line that holds only an address (a list item), not an "<address>:" heading of its own paragraph."""
     return bool(_ADDR_LINE_ONLY.match(line)) and not line.rstrip().endswith(":")
@@ -646,6 +688,12 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: dict[int, set[str]]
             reason = _reason_near(lines, i, key, named)
             if reason:
                 ev = _text_evidence(addr, reason, command=command_of(diag))
+            else:
+                # no reply and no label: the paragraph after the address's own tells what happened
+                # ("There was an error delivering your mail to <a@b>." / "DNS lookup failure: ...")
+                after = _words_after(lines, i + len(diag_lines) - 1, key, named)
+                if after:
+                    ev = _text_evidence(addr, (diag.strip(" :") + " " + after).strip())
     if summary and not ev.reply_code:
         ev = evidence(addr, ev.diagnostic, status=ev.status, reply_code=lead.group(1), remote_mta=ev.remote_mta,
                       command=ev.command, clean=False)
@@ -696,14 +744,34 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     excluded = {e.lower() for e in exclude}
     lines = text.splitlines()
     exchanges = _exchanges_by_address(text)
+    found = _scan(lines, excluded, exchanges, roles=False)
+    if not found:
+        # A role account can be the recipient too ("There was an error delivering your mail to
+        # <postmaster@example.org>"): taken only when nothing else failed, when its own words tell
+        # of the failure, and when it is not an account of the bounce's own parties' domains.
+        own = {e.rsplit("@", 1)[-1] for e in excluded}
+        found = [ev for ev in _scan(lines, excluded, exchanges, roles=True, surely=True)
+                 if ev.recipient and ev.recipient.rsplit("@", 1)[-1].lower() not in own]
+    return found
+
+
+def _scan(lines: list[str], excluded: set[str], exchanges: dict[str, tuple[str | None, str]], *,
+          roles: bool, surely: bool = False) -> list[Evidence]:
+    """:func:`scan_text` over ``lines``; role accounts taken only with ``roles``, and with ``surely``
+    only the addresses whose own words tell of a failure."""
     # the lines that name a possible recipient, with the addresses they name
     # (an alias a recipient was expanded from belongs to the recipient's paragraph: it is left out)
+    # the returned message's header lines quoted in the text, with their folded continuation lines
+    headers: set[int] = set()
+    for i, line in enumerate(lines):
+        if _QUOTED_HEADER.match(line) or (i - 1 in headers and line[:1] in (" ", "\t") and line.strip()):
+            headers.add(i)
     named: dict[int, set[str]] = {}
     aliases: set[str] = set()
     for i, line in enumerate(lines):
-        if "@" in line and not _QUOTED_HEADER.match(line):
+        if "@" in line and i not in headers:
             keys = {a.lower() for a in addresses.find_addresses(line)}
-            keys = {k for k in keys if k not in excluded and not is_role(k)}
+            keys = {k for k in keys if k not in excluded and (roles or not is_role(k))}
             expanded = _EXPANDED_FROM.search(line)
             if expanded:
                 aliases.update(a.lower() for a in addresses.find_addresses(line[expanded.end():]))
@@ -716,16 +784,18 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     found: dict[str, Evidence] = {}
     rank: dict[str, int] = {}
     for i, line in enumerate(lines):
-        if "@" not in line or _QUOTED_HEADER.match(line):
+        if "@" not in line or i in headers:
             continue
         for addr in addresses.find_addresses(line):
             key = addr.lower()
-            if key in excluded or is_role(addr):
+            if key in excluded or (not roles and is_role(addr)):
                 continue
             if key in found and found[key].reply_code:
                 continue
             if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
                 continue  # Exim's "(generated from alias@...)": the address the recipient was expanded from
+            if _SENDER_BEFORE.search(_text_before(lines, i, addr)):
+                continue  # "A message sent by <a@b>", "received from a@b": the sender, not a recipient
             taken = _evidence_at(lines, i, addr, named, exchanges)
             if taken is None:
                 continue  # advice: "if a@b fails, try c@d"
@@ -740,6 +810,8 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     # Addresses whose words say nothing of a failure (a signature, a quoted List-Id) are not
     # failed recipients when others' words do.
     best = max(rank.values(), default=0)
+    if surely and best < 2:
+        return []
     return [ev for key, ev in found.items() if rank[key] == best]
 
 
