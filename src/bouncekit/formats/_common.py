@@ -788,8 +788,8 @@ def _scan(lines: list[str], excluded: set[str], exchanges: dict[str, tuple[str |
             continue
         for addr in addresses.find_addresses(line):
             key = addr.lower()
-            if key in excluded or (not roles and is_role(addr)):
-                continue
+            if key in excluded or (not roles and is_role(addr)) or "/" in key.rsplit("@", 1)[0]:
+                continue  # (a file path ending in an address, "/home/u/.forward/a@b", names no recipient)
             if key in found and found[key].reply_code:
                 continue
             if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
