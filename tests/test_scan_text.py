@@ -119,3 +119,18 @@ def test_a_plain_looking_message_that_opens_with_a_failure_to_deliver_is_read_as
     assert not PlainText().matches(_mail("From: bob@example.org\nSubject: Re: Mail", body))
     assert not PlainText().matches(_mail("From: bob@example.org\nSubject: Mail\nIn-Reply-To: <x@example.org>", body))
     assert not PlainText().matches(_mail("From: bob@example.org\nSubject: Lunch", "See you at noon.\n"))
+
+
+def test_a_long_list_shares_the_reason_below_it_and_is_read_in_linear_time() -> None:
+    import time
+
+    items = "".join(f"  user{n}@example.org\n" for n in range(2000))
+    text = "The following addresses failed:\n\n" + items + "\nReason: 550 5.1.1 unknown user\n"
+    start = time.perf_counter()
+    found = scan_text(text)
+    assert time.perf_counter() - start < 5
+    assert len(found) == 2000 and all(ev.reply_code == "550" and ev.status == "5.1.1" for ev in found)
+    many = "Delivery failed for x@example.org\n" + "mention x@example.org again\n" * 5000
+    start = time.perf_counter()
+    assert [ev.recipient for ev in scan_text(many)] == ["x@example.org"]
+    assert time.perf_counter() - start < 5

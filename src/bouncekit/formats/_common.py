@@ -487,11 +487,12 @@ _HOST_SUMMARY = re.compile(r"^[ \t]*[245]\d\d[ \t][^\n@]{0,100}?\.\.\.(?:[ \t]|$
 _LINE_CODE = re.compile(r"^[ \t]*(?:(?:<<<|>>>)[ \t]*)?([245]\d\d|>>>|(?i:RCPT|MAIL|DATA|EHLO|HELO)\b)")
 
 
-def _words_before(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> str:
+def _words_before(lines: list[str], i: int, key: str, named: _Named) -> str:
     """The explanation of an address that stands alone: the paragraph before it, and the one before
     that when it is only the heading of a list ("The following recipients did not receive it:")."""
     before: list[str] = []
     extended = False
+    i = named.lists.get(i, (i, i))[0]
     k = i - 1
     while k >= max(0, i - 16):
         prev = lines[k]
@@ -509,7 +510,7 @@ def _words_before(lines: list[str], i: int, key: str, named: dict[int, set[str]]
     return " ".join(x.strip() for x in before)
 
 
-def _words_after(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> str:
+def _words_after(lines: list[str], i: int, key: str, named: _Named) -> str:
     """The paragraph after line ``i`` (the end of an address's own paragraph), inside the address's
     region; with the next one too when it is only a heading ("----- Non-delivered information -----")."""
     out: list[str] = []
@@ -556,32 +557,49 @@ def _is_list_item(line: str) -> bool:
     return bool(_ADDR_LINE_ONLY.match(line)) and not line.rstrip().endswith(":")
 
 
-def _region(lines: list[str], i: int, key: str, named: dict[int, set[str]], step: int) -> list[int]:
+def _region(lines: list[str], i: int, key: str, named: _Named, step: int) -> list[int]:
     """Line indexes around line ``i`` that tell about its address only, walking ``step`` (+1 or -1).
 
-    The walk stops at a line naming another recipient (except, while no line of words has been
-    passed, the other items of a list of bare addresses that line ``i`` belongs to: the same words
-    are about them all), at the returned message's headers, and after 40 lines.
+    The walk starts past the list of bare addresses that line ``i`` belongs to (the same words are
+    about them all) and stops at a line naming another recipient, at the returned message's
+    headers, and after 40 lines.
     """
     out: list[int] = []
-    listed = _is_list_item(lines[i])
-    seen_words = False
-    j = i + step
-    while 0 <= j < len(lines) and abs(j - i) <= 40:
-        if _QUOTED_HEADER.match(lines[j]) or _ORIGINAL_FOLLOWS.match(lines[j]):
+    span = named.lists.get(i)
+    start = (span[1] if step == 1 else span[0]) if span else i
+    j = start + step
+    while 0 <= j < len(lines) and abs(j - start) <= 40:
+        if _QUOTED_HEADER.match(lines[j]) or _ORIGINAL_FOLLOWS.match(lines[j]) or named.get(j, set()) - {key}:
             break
-        others = named.get(j, set()) - {key}
-        if others:
-            if seen_words or not listed or not _is_list_item(lines[j]):
-                break
-        elif lines[j].strip():
-            seen_words = True
         out.append(j)
         j += step
     return out
 
 
-def _paragraph_from(lines: list[str], j: int, start: int, named: dict[int, set[str]], key: str) -> str:
+class _Named(dict):  # type: ignore[type-arg]
+    """The lines that name a possible recipient (line index -> the addresses, lower-cased), and
+    ``lists``: for each line of a list of bare addresses, the first and last line of the list."""
+
+    lists: dict[int, tuple[int, int]]
+
+
+def _lists_of(lines: list[str], named: _Named) -> dict[int, tuple[int, int]]:
+    """The lists of bare addresses (one per line, blank lines allowed between): line -> (first, last)."""
+    out: dict[int, tuple[int, int]] = {}
+    run: list[int] = []
+    for i, line in enumerate(lines + [""]):
+        if i < len(lines) and i in named and _is_list_item(line):
+            run.append(i)
+            continue
+        if not line.strip() and i < len(lines):
+            continue
+        for k in run:
+            out[k] = (run[0], run[-1])
+        run = []
+    return out
+
+
+def _paragraph_from(lines: list[str], j: int, start: int, named: _Named, key: str) -> str:
     """Line ``j`` from column ``start``, with the lines of its paragraph that follow (at most 10),
     stopping before a line that names another recipient."""
     parts = [lines[j][start:].strip()]
@@ -596,7 +614,7 @@ def _paragraph_from(lines: list[str], j: int, start: int, named: dict[int, set[s
     return " ".join(p for p in parts if p)
 
 
-def _reply_near(lines: list[str], i: int, key: str, named: dict[int, set[str]],
+def _reply_near(lines: list[str], i: int, key: str, named: _Named,
                 steps: tuple[int, int] = (1, -1)) -> tuple[str, str] | None:
     """The server's reply about the address of line ``i``, found in the lines after it (else before it):
     (the words before the reply in its paragraph, the reply and the rest of its paragraph)."""
@@ -617,7 +635,7 @@ def _reply_near(lines: list[str], i: int, key: str, named: dict[int, set[str]],
     return None
 
 
-def _reason_near(lines: list[str], i: int, key: str, named: dict[int, set[str]]) -> str | None:
+def _reason_near(lines: list[str], i: int, key: str, named: _Named) -> str | None:
     """The reason in words under a label after the address of line ``i`` ("Reason: ...", "because:"
     with the reason in the next paragraph)."""
     region = _region(lines, i, key, named, 1)
@@ -634,7 +652,7 @@ def _reason_near(lines: list[str], i: int, key: str, named: dict[int, set[str]])
     return None
 
 
-def _evidence_at(lines: list[str], i: int, addr: str, named: dict[int, set[str]],
+def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
                  exchanges: dict[str, tuple[str | None, str]]) -> tuple[Evidence, int] | None:
     """The evidence for ``addr`` from its mention on line ``i``, and how surely the words tell of a
     failure (2: a code or failure words in its own sentence, 1: failure words nearby, 0: none);
@@ -766,7 +784,7 @@ def _scan(lines: list[str], excluded: set[str], exchanges: dict[str, tuple[str |
     for i, line in enumerate(lines):
         if _QUOTED_HEADER.match(line) or (i - 1 in headers and line[:1] in (" ", "\t") and line.strip()):
             headers.add(i)
-    named: dict[int, set[str]] = {}
+    named = _Named()
     aliases: set[str] = set()
     for i, line in enumerate(lines):
         if "@" in line and i not in headers:
@@ -781,6 +799,8 @@ def _scan(lines: list[str], excluded: set[str], exchanges: dict[str, tuple[str |
         named[i] -= aliases
         if not named[i]:
             del named[i]
+    named.lists = _lists_of(lines, named)
+    mentions: dict[str, int] = {}
     found: dict[str, Evidence] = {}
     rank: dict[str, int] = {}
     for i, line in enumerate(lines):
@@ -790,8 +810,9 @@ def _scan(lines: list[str], excluded: set[str], exchanges: dict[str, tuple[str |
             key = addr.lower()
             if key in excluded or (not roles and is_role(addr)) or "/" in key.rsplit("@", 1)[0]:
                 continue  # (a file path ending in an address, "/home/u/.forward/a@b", names no recipient)
-            if key in found and found[key].reply_code:
-                continue
+            if key in found and (found[key].reply_code or mentions.get(key, 0) >= 3):
+                continue  # (a reply found, or three mentions read: enough)
+            mentions[key] = mentions.get(key, 0) + 1
             if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
                 continue  # Exim's "(generated from alias@...)": the address the recipient was expanded from
             if _SENDER_BEFORE.search(_text_before(lines, i, addr)):
