@@ -732,13 +732,23 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
 # or labelled ("ERROR_CODE :550", "reply code = 421"), which codes.find_reply_code does not take.
 _REPLY_COLON = re.compile(r"(?:^|[\s:\]])([45][0-5]\d)[ \t]*:(?=\s|$)"
                           r"|(?i:\b(?:error|reply|response|smtp)[_ \t]?code[ \t]*[:=][ \t]*)([45][0-5]\d)\b")
+# A 4xx/5xx reply in a printed session, after a blank, an arrow or a colon: "<-- 550 5.1.1 ...".
+_FAILURE_REPLY = re.compile(r"(?:^|[\s:<>])([45][0-5]\d)(?=[ -][245]\.\d|[ -][A-Za-z<(\[])")
 # sendmail's summary line: "554 <a@b>... words", "550 5.1.1 a@b... User unknown"
 _SUMMARY_LEAD = re.compile(r"^[ \t]*([245]\d\d)[ \t]+(?:[245]\.\d{1,3}\.\d{1,3}[ \t]+)?<?[^\s<>@]")
 
 
 def _text_evidence(addr: str, diag: str, command: str | None = None) -> Evidence:
-    """:func:`evidence`, also reading a reply code written with a colon or a label."""
+    """:func:`evidence`, also reading a reply code written with a colon or a label.
+
+    Words holding a printed session ("<-- 250 2.1.0 Ok ... <-- 550 5.1.1 ...") give the refusal,
+    not the first success reply: the diagnostic then starts at the first 4xx/5xx reply."""
     ev = evidence(addr, diag, command=command)
+    if (ev.reply_code or ev.status or "5")[0] == "2":
+        masked = codes.mask_noise(diag)
+        failure = _FAILURE_REPLY.search(masked)
+        if failure:
+            ev = evidence(addr, diag[failure.start(1):], command=command)
     if ev.reply_code is None and ev.diagnostic:
         m = _REPLY_COLON.search(codes.mask_noise(ev.diagnostic))
         if m:
