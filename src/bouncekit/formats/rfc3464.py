@@ -20,7 +20,7 @@ from ..model import Evidence
 from ._common import combine, dsn_evidence, scan_text, sender_addresses
 
 # The first field of a per-message or per-recipient DSN block, at the start of a line of a text part.
-_INLINE_FIELD = re.compile(r"(?im)^(?:Reporting-MTA|Final-Recipient|Original-Recipient)[ \t]*:[ \t]*\S")
+_INLINE_FIELD = re.compile(r"(?im)^([ \t]*)(?:Reporting-MTA|Final-Recipient|Original-Recipient)[ \t]*:[ \t]*\S")
 # A cheap test that the explanation names an SMTP command at all (before reading it as free text).
 _COMMAND_WORDS = re.compile(r"(?i)\b(?:RCPT|MAIL\s+FROM|DATA|EHLO|HELO|LHLO|greeting|refused\s+to\s+talk|"
                             r"my\s+name\s+was\s+rejected|sender\s+was\s+rejected)\b")
@@ -33,7 +33,8 @@ _DSN_KEYS = frozenset({"reporting-mta", "final-recipient", "original-recipient",
 def inline_blocks(mail: Mail) -> list[dict[str, str]]:
     """DSN field blocks printed in the text parts of a multipart bounce (not in a delivery-status part).
 
-    Only the bounce's own text parts are read (never the returned message). The blocks run from the
+    Only the bounce's own text parts are read (never the returned message); fields indented under
+    the explanation are read as if unindented. The blocks run from the
     first ``Reporting-MTA`` / ``Final-Recipient`` / ``Original-Recipient`` line to the first block that
     holds no DSN field; they count only when one of them names a recipient *and* says what happened
     (an ``Action``, a ``Status`` or a ``Diagnostic-Code``).
@@ -45,7 +46,12 @@ def inline_blocks(mail: Mail) -> list[dict[str, str]]:
         if not m:
             continue
         blocks = []
-        for block in parse_field_blocks(text[m.start():]):
+        fields = text[m.start():]
+        indent = m.group(1)
+        if indent:  # fields printed indented under the explanation: as if at the start of their lines
+            fields = "\n".join(line[len(indent):] if line.startswith(indent) else line
+                               for line in fields.splitlines())
+        for block in parse_field_blocks(fields):
             if not _DSN_KEYS.intersection(block):
                 break
             blocks.append(block)
