@@ -134,3 +134,11 @@ def test_a_long_list_shares_the_reason_below_it_and_is_read_in_linear_time() -> 
     start = time.perf_counter()
     assert [ev.recipient for ev in scan_text(many)] == ["x@example.org"]
     assert time.perf_counter() - start < 5
+
+
+def test_the_refused_command_under_a_label() -> None:
+    text = ("Sending to the following address failed.\nkim@example.com\n\n\n-------server message\n"
+            "550 unknown user <kim@example.com>\n\n-------SMTP command\nDATA\n")
+    got = _one(text)
+    assert (got["reply_code"], got["command"], got["diagnostic"]) == ("550", "DATA", "550 unknown user <kim@example.com>")
+    assert _one("Failed for <kim@example.com>: 550 5.1.1 unknown\nSMTP command: RCPT TO\n")["command"] == "RCPT"

@@ -552,6 +552,26 @@ def _text_before(lines: list[str], i: int, addr: str) -> str:
     return ""
 
 
+# "SMTP command: DATA", "Failed command:" with "RCPT TO" on the next line, "-------SMTP command".
+_COMMAND_LABEL = re.compile(r"(?i)^[ \t>*-]*(?:(?:smtp|failed|last|rejected)[ \t]+)?command[ \t]*:?[ \t]*(.*)$")
+_COMMAND_NAME = re.compile(r"(?i)^[ \t]*(RCPT(?:[ \t]+TO)?|MAIL(?:[ \t]+FROM)?|DATA|EHLO|HELO|LHLO)\b")
+
+
+def _command_labelled(lines: list[str], i: int, key: str, named: _Named) -> str | None:
+    """The refused command under a label in the address's region ("SMTP command: DATA")."""
+    region = _region(lines, i, key, named, 1)
+    for n, j in enumerate(region):
+        label = _COMMAND_LABEL.match(lines[j])
+        if label is None:
+            continue
+        rest = label.group(1)
+        if not rest.strip():
+            rest = next((lines[k] for k in region[n + 1:n + 3] if lines[k].strip()), "")
+        name = _COMMAND_NAME.match(rest)
+        return _canonical_command(name.group(1)) if name else None
+    return None
+
+
 def _is_list_item(line: str) -> bool:
     """A line that holds only an address (a list item), not an "<address>:" heading of its own paragraph."""
     return bool(_ADDR_LINE_ONLY.match(line)) and not line.rstrip().endswith(":")
@@ -712,6 +732,10 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
                 after = _words_after(lines, i + len(diag_lines) - 1, key, named)
                 if after:
                     ev = _text_evidence(addr, (diag.strip(" :") + " " + after).strip())
+    if ev.command is None and (ev.reply_code or ev.status):
+        labelled = _command_labelled(lines, i, key, named)
+        if labelled:
+            ev = replace(ev, command=labelled)
     if summary and not ev.reply_code:
         ev = evidence(addr, ev.diagnostic, status=ev.status, reply_code=lead.group(1), remote_mta=ev.remote_mta,
                       command=ev.command, clean=False)
