@@ -142,3 +142,12 @@ def test_the_refused_command_under_a_label() -> None:
     got = _one(text)
     assert (got["reply_code"], got["command"], got["diagnostic"]) == ("550", "DATA", "550 unknown user <kim@example.com>")
     assert _one("Failed for <kim@example.com>: 550 5.1.1 unknown\nSMTP command: RCPT TO\n")["command"] == "RCPT"
+
+
+def test_an_address_with_its_reason_indented_under_it_is_a_recipient() -> None:
+    text = ("The following address(es) failed:\n\n  henry@example.net\n    host mx.example.net [198.51.100.40]\n"
+            "    550 5.1.1 <henry@example.net>: User unknown\n  ivy@no-such-host.example.net\n"
+            "    Unrouteable address\n")
+    found = {ev.recipient: ev for ev in scan_text(text)}
+    assert set(found) == {"henry@example.net", "ivy@no-such-host.example.net"}
+    assert found["ivy@no-such-host.example.net"].diagnostic == "Unrouteable address"

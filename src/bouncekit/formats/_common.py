@@ -572,6 +572,10 @@ def _command_labelled(lines: list[str], i: int, key: str, named: _Named) -> str 
     return None
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _is_list_item(line: str) -> bool:
     """A line that holds only an address (a list item), not an "<address>:" heading of its own paragraph."""
     return bool(_ADDR_LINE_ONLY.match(line)) and not line.rstrip().endswith(":")
@@ -701,7 +705,9 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
         diag_lines.append(nxt)
     diag = " ".join(x.strip() for x in diag_lines)
     alone = bool(_ADDR_LINE_ONLY.match(lines[i]))
-    heading = alone and lines[i].rstrip().endswith(":") and len(diag_lines) > 1  # "<a@b>:" then its reason
+    # "<a@b>:" then its reason, or an address with its reason indented under it (Exim's
+    # "  a@b" / "    Unrouteable address"): the words are about this address alone
+    heading = alone and len(diag_lines) > 1 and (lines[i].rstrip().endswith(":") or _indent(diag_lines[1]) > _indent(lines[i]))
     if alone:  # the address and its wrapping ("<a@b>:") are not words
         diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
     exchange = exchanges.get(key)
