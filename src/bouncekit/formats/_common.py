@@ -396,10 +396,10 @@ def _sentence_around(lines: list[str], i: int, address: str) -> tuple[str, str] 
 # labelled ("hMailServer sent: RCPT TO:<a@b>" / "Remote server replied: 550 ...", IMail's
 # "RCPT TO generated following response:" / "553 ...").
 _EXCHANGE_SENT = re.compile(
-    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+)?(?:sent[ \t]*:|<<<|>>>)[ \t]*)?"
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,4}?(?:sent[ \t]*:|<<<|>>>|-->|<--)[ \t]*)?"
     r"(RCPT[ \t]+TO|MAIL[ \t]+FROM|DATA|EHLO|HELO)\b(.*)$")
 _EXCHANGE_REPLY = re.compile(
-    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,2}(?:replied|said|<<<|>>>)[ \t]*:?[ \t]*)?([245]\d\d)(?:([ \t-])(.*))?$")
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,4}?(?:replied|said|<<<|>>>|-->|<--)[ \t]*:?[ \t]*)?([245]\d\d)(?:([ \t-])(.*))?$")
 
 
 def printed_exchanges(text: str) -> list[tuple[str | None, str, str]]:
