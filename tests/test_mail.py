@@ -56,3 +56,14 @@ def test_a_boundary_parameter_that_lost_its_indent_still_splits_the_multipart() 
     assert "Unkn=" not in mail.body
     # CRLF line ends are normalised first, so they get the same repair
     assert Mail.from_bytes(UNINDENTED_BOUNDARY.replace(b"\n", b"\r\n")).body == mail.body
+
+
+def test_your_message_was_not_delivered_is_the_explanation_not_the_returned_message() -> None:
+    """"Your message was not delivered ..." opens many bounces: only "Your message was:" (a colon,
+    the returned message's headers next) marks where the original begins."""
+    raw = (b"From: postmaster@mail.example.com\nSubject: Returned mail\n\n"
+           b"Your message was not delivered within 5 days.\nRemote host is not responding.\n\n"
+           b"<mike@example.org>\n\nYour message was:\n\nFrom: alice@example.com\nTo: mike@example.org\n")
+    body = Mail.from_bytes(raw).body
+    assert body.startswith("Your message was not delivered within 5 days.")
+    assert "<mike@example.org>" in body and "From: alice@example.com" not in body

@@ -42,7 +42,7 @@ _ORIGINAL_MARKERS = re.compile(
       | -+(?!-)\ ?Original\ message\ text
       | -+(?!-)\ *Message\ text\ follows
       | ---\ *Headers\ Follow
-      | (?:Your\ )?(?:original\ )?message\ (?:headers\ )?(?:follows?|was|is\ included)
+      | (?:Your\ )?(?:original\ )?message\ (?:headers\ )?(?:follows?|was[ \t]*:|is\ included)
     )""",
 )
 

@@ -406,10 +406,10 @@ def _sentence_around(lines: list[str], i: int, address: str) -> tuple[str, str] 
 # labelled ("hMailServer sent: RCPT TO:<a@b>" / "Remote server replied: 550 ...", IMail's
 # "RCPT TO generated following response:" / "553 ...").
 _EXCHANGE_SENT = re.compile(
-    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+)?(?:sent[ \t]*:|<<<|>>>)[ \t]*)?"
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,4}?(?:sent[ \t]*:|<<<|>>>|-->|<--)[ \t]*)?"
     r"(RCPT[ \t]+TO|MAIL[ \t]+FROM|DATA|EHLO|HELO)\b(.*)$")
 _EXCHANGE_REPLY = re.compile(
-    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,2}(?:replied|said|<<<|>>>)[ \t]*:?[ \t]*)?([245]\d\d)(?:([ \t-])(.*))?$")
+    r"(?i)^[ \t>]*(?:(?:[^\s>]+[ \t]+){0,4}?(?:replied|said|<<<|>>>|-->|<--)[ \t]*:?[ \t]*)?([245]\d\d)(?:([ \t-])(.*))?$")
 
 
 def printed_exchanges(text: str) -> list[tuple[str | None, str, str]]:
@@ -463,6 +463,340 @@ def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
     return out
 
 
+# The server's reply inside a line of prose: a 4xx/5xx code at the start of the line or after a
+# colon / '>' ("did not like our RCPT TO:" then "550 5.7.26 ...", "... returned was: 554 5.7.1 ...",
+# "SMTP:RCPT host 192.0.2.1: 553 5.3.0 ...", "501: 5.1.8 ...", "550: : User unknown"), or an
+# enhanced status code standing there alone ("Status: 5.2.2", "(#5.1.1)"). Searched in the line
+# with IP addresses, dates and times masked (codes.mask_noise), so a port or a clock is no code.
+_REPLY_IN_LINE = re.compile(
+    r"(?:^|[:<>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
+# A label that introduces the reason in words: "Reason:", "because:", "For the following reason:",
+# "Technical details of permanent failure:", "Diagnostic:", "-------server message".
+_REASON_LABEL = re.compile(
+    r"(?i)^[ \t>*-]*(?:[\w'()]+[ \t]+){0,6}?(?:reasons?|because|cause|diagnos\w*|details?|explanation|"
+    r"problem|server[ \t]+message|error[ \t]+message|remote[ \t]+server[ \t]+said)\b[^:\n]{0,40}:[ \t]*(.*)$")
+# "-------server message": a label with no colon
+_LABEL_ONLY_LINE = re.compile(r"(?i)^[ \t>*]*-{3,}[ \t]*(?:server|error|remote)[ \t]+(?:message|reply|response)\b")
+# Where the bounce's own words end and the returned message begins ("Message headers follow.",
+# "---- START OF RETURNED MESSAGE ----", "------ Original message ------"): a region stops there.
+_ORIGINAL_FOLLOWS = re.compile(
+    r"(?i)^[ \t>]*(?:[-=*]{2,}[^\n]{0,20}?\b(?:original|returned|undelivered|unsent)\b"
+    r"|[^\n]{0,40}\b(?:headers?|message|original)\b[^\n]{0,20}\bfollows?\b)")
+# "(expanded from: alias@...)", "(generated from alias@...)": the address the recipient was expanded from
+_EXPANDED_FROM = re.compile(r"(?i)\b(?:expanded|generated)\s+from\b")
+
+
+# The command a reply answered, named at the end of the words just before it ("... did not like
+# our RCPT TO:", "... our final DATA:", "Error after MAIL FROM:").
+_COMMAND_BEFORE = re.compile(r"(?i)\b(RCPT[ \t]+TO|MAIL[ \t]+FROM|(?:end[ \t]+of[ \t]+)?DATA|HELO|EHLO)[ \t]*:?[ \t]*$")
+
+
+_HOST_SUMMARY = re.compile(r"^[ \t]*[245]\d\d[ \t][^\n@]{0,100}?\.\.\.(?:[ \t]|$)")
+
+
+_LINE_CODE = re.compile(r"^[ \t]*(?:(?:<<<|>>>)[ \t]*)?([245]\d\d|>>>|(?i:RCPT|MAIL|DATA|EHLO|HELO)\b)")
+
+
+def _words_before(lines: list[str], i: int, key: str, named: _Named) -> str:
+    """The explanation of an address that stands alone: the paragraph before it, and the one before
+    that when it is only the heading of a list ("The following recipients did not receive it:")."""
+    before: list[str] = []
+    extended = False
+    i = named.lists.get(i, (i, i))[0]
+    k = i - 1
+    while k >= max(0, i - 16):
+        prev = lines[k]
+        if not prev.strip():
+            if before:
+                if extended or not (before[0].rstrip().endswith(":") and len(before) <= 2):
+                    break
+                extended = True
+            k -= 1
+            continue
+        if (named.get(k, set()) - {key} and before) or _QUOTED_HEADER.match(prev):
+            break
+        before.insert(0, prev)
+        k -= 1
+    return " ".join(x.strip() for x in before)
+
+
+def _words_after(lines: list[str], i: int, key: str, named: _Named) -> str:
+    """The paragraph after line ``i`` (the end of an address's own paragraph), inside the address's
+    region; with the next one too when it is only a heading ("----- Non-delivered information -----")."""
+    out: list[str] = []
+    paragraph: list[str] = []
+    for j in _region(lines, i, key, named, 1):
+        if lines[j].strip():
+            if named.get(j, set()) - {key}:
+                continue  # the other items of the address's list
+            paragraph.append(lines[j].strip())
+            continue
+        if paragraph:
+            out += paragraph
+            if not (len(paragraph) == 1 and (paragraph[0].endswith(":") or _HEADING.match(paragraph[0]))):
+                break
+            paragraph = []
+    else:
+        out += paragraph
+    return " ".join(out[:12])
+
+
+_HEADING = re.compile(r"^[-=*]{3,}[^-=*]{0,60}[-=*]{3,}$")  # "----- Non-delivered information -----"
+
+
+# Words right before an address that make it the sender: "sent by", "from" (not "expanded from").
+_SENDER_BEFORE = re.compile(r"(?i)(?:\bsent\ by|\bsender|\boriginator|\benvelope[- ]from|\bmail\ from|"
+                            r"(?<!expanded\ )(?<!generated\ )\bfrom)[ \t]*:?[ \t]*[<(\"']?$")
+
+
+def _text_before(lines: list[str], i: int, addr: str) -> str:
+    """The words before ``addr`` on line ``i`` (stripped of '<'), or the previous non-blank line's
+    when the address opens its line."""
+    at = lines[i].lower().find(addr.lower())
+    before = lines[i][:max(0, at)].rstrip(" \t<\"'(")
+    if before.strip():
+        return before[-60:]
+    for k in range(i - 1, max(-1, i - 3), -1):
+        if lines[k].strip():
+            return lines[k].rstrip()[-60:]
+    return ""
+
+
+# "SMTP command: DATA", "Failed command:" with "RCPT TO" on the next line, "-------SMTP command".
+_COMMAND_LABEL = re.compile(r"(?i)^[ \t>*-]*(?:(?:smtp|failed|last|rejected)[ \t]+)?command[ \t]*:?[ \t]*(.*)$")
+_COMMAND_NAME = re.compile(r"(?i)^[ \t]*(RCPT(?:[ \t]+TO)?|MAIL(?:[ \t]+FROM)?|DATA|EHLO|HELO|LHLO)\b")
+
+
+def _command_labelled(lines: list[str], i: int, key: str, named: _Named) -> str | None:
+    """The refused command under a label in the address's region ("SMTP command: DATA")."""
+    region = _region(lines, i, key, named, 1)
+    for n, j in enumerate(region):
+        label = _COMMAND_LABEL.match(lines[j])
+        if label is None:
+            continue
+        rest = label.group(1)
+        if not rest.strip():
+            rest = next((lines[k] for k in region[n + 1:n + 3] if lines[k].strip()), "")
+        name = _COMMAND_NAME.match(rest)
+        return _canonical_command(name.group(1)) if name else None
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _is_list_item(line: str) -> bool:
+    """A line that holds only an address (a list item), not an "<address>:" heading of its own paragraph."""
+    return bool(_ADDR_LINE_ONLY.match(line)) and not line.rstrip().endswith(":")
+
+
+def _region(lines: list[str], i: int, key: str, named: _Named, step: int) -> list[int]:
+    """Line indexes around line ``i`` that tell about its address only, walking ``step`` (+1 or -1).
+
+    The walk starts past the list of bare addresses that line ``i`` belongs to (the same words are
+    about them all) and stops at a line naming another recipient, at the returned message's
+    headers, and after 40 lines.
+    """
+    out: list[int] = []
+    span = named.lists.get(i)
+    start = (span[1] if step == 1 else span[0]) if span else i
+    j = start + step
+    while 0 <= j < len(lines) and abs(j - start) <= 40:
+        if _QUOTED_HEADER.match(lines[j]) or _ORIGINAL_FOLLOWS.match(lines[j]) or named.get(j, set()) - {key}:
+            break
+        out.append(j)
+        j += step
+    return out
+
+
+class _Named(dict):  # type: ignore[type-arg]
+    """The lines that name a possible recipient (line index -> the addresses, lower-cased), and
+    ``lists``: for each line of a list of bare addresses, the first and last line of the list."""
+
+    lists: dict[int, tuple[int, int]]
+
+
+def _lists_of(lines: list[str], named: _Named) -> dict[int, tuple[int, int]]:
+    """The lists of bare addresses (one per line, blank lines allowed between): line -> (first, last)."""
+    out: dict[int, tuple[int, int]] = {}
+    run: list[int] = []
+    for i, line in enumerate(lines + [""]):
+        if i < len(lines) and i in named and _is_list_item(line):
+            run.append(i)
+            continue
+        if not line.strip() and i < len(lines):
+            continue
+        for k in run:
+            out[k] = (run[0], run[-1])
+        run = []
+    return out
+
+
+def _paragraph_from(lines: list[str], j: int, start: int, named: _Named, key: str) -> str:
+    """Line ``j`` from column ``start``, with the lines of its paragraph that follow (at most 10),
+    stopping before a line that names another recipient."""
+    parts = [lines[j][start:].strip()]
+    first = _LINE_CODE.match(parts[0])
+    for k in range(j + 1, min(len(lines), j + 11)):
+        if not lines[k].strip() or (named.get(k, set()) - {key}):
+            break
+        code = _LINE_CODE.match(lines[k])
+        if code and (first is None or code.group(1) != first.group(1)):
+            break  # the next reply or command of a transcript, or another summary line
+        parts.append(lines[k].strip())
+    return " ".join(p for p in parts if p)
+
+
+def _reply_near(lines: list[str], i: int, key: str, named: _Named,
+                steps: tuple[int, int] = (1, -1)) -> tuple[str, str] | None:
+    """The server's reply about the address of line ``i``, found in the lines after it (else before it):
+    (the words before the reply in its paragraph, the reply and the rest of its paragraph)."""
+    for step in steps:
+        region = _region(lines, i, key, named, step)
+        for j in region if step == 1 else reversed(region):
+            line = lines[j]
+            if not line.strip() or (named.get(j, set()) - {key}):
+                continue
+            m = _REPLY_IN_LINE.search(codes.mask_noise(line))
+            if not m:
+                continue
+            if _HOST_SUMMARY.match(line):
+                continue  # sendmail's own summary for a host ("421 example.org (smtp)... Deferred"), no reply
+            start = m.start() + (m.group(0)[0] in ":<>")
+            before = " ".join(x.strip() for x in lines[max(0, j - 2):j] if x.strip()) + " " + line[:start]
+            return before.strip(), _paragraph_from(lines, j, start, named, key)
+    return None
+
+
+def _reason_near(lines: list[str], i: int, key: str, named: _Named) -> str | None:
+    """The reason in words under a label after the address of line ``i`` ("Reason: ...", "because:"
+    with the reason in the next paragraph)."""
+    region = _region(lines, i, key, named, 1)
+    for n, j in enumerate(region):
+        m = _REASON_LABEL.match(lines[j])
+        if m is None and not _LABEL_ONLY_LINE.match(lines[j]):
+            continue
+        if m is not None and m.group(1).strip():
+            return _paragraph_from(lines, j, m.start(1), named, key)
+        for k in region[n + 1:]:
+            if lines[k].strip():
+                return _paragraph_from(lines, k, 0, named, key) if not (named.get(k, set()) - {key}) else None
+        return None
+    return None
+
+
+def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
+                 exchanges: dict[str, tuple[str | None, str]]) -> tuple[Evidence, int] | None:
+    """The evidence for ``addr`` from its mention on line ``i``, and how surely the words tell of a
+    failure (2: a code or failure words in its own sentence, 1: failure words nearby, 0: none);
+    None when the mention is advice ("try a@b")."""
+    key = addr.lower()
+    line = lines[i]
+    lead = _SUMMARY_LEAD.match(line)
+    at = line.lower().find(key)
+    if lead and at >= 0 and line[at + len(key):].lstrip(">").startswith("..."):
+        # sendmail's summary "554 <a@b>... 550 Host unknown": the words (and the server's code,
+        # when they hold one) come after the dots; the leading code is the reporting MTA's own
+        line = line[at + len(key):].lstrip(">")[3:]
+    elif at >= 0 and not line[:at].strip(" \t<*-"):
+        # "a@b: 550 5.1.1 ..." / "<a@b>: host x said: ...": the words after the address and its colon
+        rest = line[at + len(key):].lstrip(">").lstrip(" \t")
+        if rest.startswith(":") and rest[1:].strip():
+            line = rest[1:]
+    summary = lead is not None and line is not lines[i]
+    diag_lines = [line]
+    for k in range(i + 1, min(len(lines), i + 12) if not summary else i + 1):  # a summary is one line
+        nxt = lines[k]
+        if not nxt.strip() or named.get(k, set()) - {key}:
+            break  # a blank line, or the line of another recipient, ends the paragraph
+        if "@" in nxt and _ADDR_LINE_ONLY.match(nxt) and addresses.find_addresses(nxt):
+            break
+        diag_lines.append(nxt)
+    diag = " ".join(x.strip() for x in diag_lines)
+    alone = bool(_ADDR_LINE_ONLY.match(lines[i]))
+    # "<a@b>:" then its reason, or an address with its reason indented under it (Exim's
+    # "  a@b" / "    Unrouteable address"): the words are about this address alone
+    heading = alone and len(diag_lines) > 1 and (lines[i].rstrip().endswith(":") or _indent(diag_lines[1]) > _indent(lines[i]))
+    if alone:  # the address and its wrapping ("<a@b>:") are not words
+        diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
+    exchange = exchanges.get(key)
+    own_codes = bool(codes.find_reply_code(diag) or codes.find_status(diag))
+    near = None
+    if exchange is None and not own_codes:
+        # the reply is often printed apart from the address: in the paragraph below it
+        # ("... did not like our RCPT TO:" / "550 5.7.26 ..."), or above a list of recipients
+        # (sendmail prints the server's reply above its summary line: there, look above first)
+        near = _reply_near(lines, i, key, named, (-1, 1) if summary else (1, -1))
+        if near is None and len(diag.strip(" <>:*-")) < 8:
+            diag = _words_before(lines, i, key, named) + " " + diag
+    if exchange:  # the server's own reply to the command that named (or was refused for) it
+        ev = evidence(addr, exchange[1], command=exchange[0])
+    elif near is not None:
+        said = _COMMAND_BEFORE.search(near[0])
+        command = _canonical_command(said.group(1)) if said else command_of(near[0])
+        ev = _text_evidence(addr, near[1], command=command or command_of(diag))
+    else:
+        ev = _text_evidence(addr, diag.strip(" :"))
+        if not own_codes and not (ev.status or ev.reply_code):
+            reason = _reason_near(lines, i, key, named)
+            if reason:
+                ev = _text_evidence(addr, reason, command=command_of(diag))
+            else:
+                # no reply and no label: the paragraph after the address's own tells what happened
+                # ("There was an error delivering your mail to <a@b>." / "DNS lookup failure: ...")
+                after = _words_after(lines, i + len(diag_lines) - 1, key, named)
+                if after:
+                    ev = _text_evidence(addr, (diag.strip(" :") + " " + after).strip())
+    if ev.command is None and (ev.reply_code or ev.status):
+        labelled = _command_labelled(lines, i, key, named)
+        if labelled:
+            ev = replace(ev, command=labelled)
+    if summary and not ev.reply_code:
+        ev = evidence(addr, ev.diagnostic, status=ev.status, reply_code=lead.group(1), remote_mta=ev.remote_mta,
+                      command=ev.command, clean=False)
+    sentence = None if alone else _sentence_around(lines, i, addr)
+    if sentence is not None and _ADVICE_CUE.search(sentence[0]):
+        return None
+    if ev.status or ev.reply_code or heading:
+        score = 2
+    elif _FAILURE_CUE.search(ev.diagnostic):
+        # in prose, the failure must be told in the address's own sentence to count fully
+        score = 2 if sentence is None or _FAILURE_CUE.search(" ".join(sentence)) else 1
+    else:
+        score = 0
+    return ev, score
+
+
+# A reply code followed by a colon ("550: : User unknown", "501: 5.1.8 ...", "host x [192.0.2.1]: 550 :")
+# or labelled ("ERROR_CODE :550", "reply code = 421"), which codes.find_reply_code does not take.
+_REPLY_COLON = re.compile(r"(?:^|[\s:\]])([45][0-5]\d)[ \t]*:(?=\s|$)"
+                          r"|(?i:\b(?:error|reply|response|smtp)[_ \t]?code[ \t]*[:=][ \t]*)([45][0-5]\d)\b")
+# A 4xx/5xx reply in a printed session, after a blank, an arrow or a colon: "<-- 550 5.1.1 ...".
+_FAILURE_REPLY = re.compile(r"(?:^|[\s:<>])([45][0-5]\d)(?=[ -][245]\.\d|[ -][A-Za-z<(\[])")
+# sendmail's summary line: "554 <a@b>... words", "550 5.1.1 a@b... User unknown"
+_SUMMARY_LEAD = re.compile(r"^[ \t]*([245]\d\d)[ \t]+(?:[245]\.\d{1,3}\.\d{1,3}[ \t]+)?<?[^\s<>@]")
+
+
+def _text_evidence(addr: str, diag: str, command: str | None = None) -> Evidence:
+    """:func:`evidence`, also reading a reply code written with a colon or a label.
+
+    Words holding a printed session ("<-- 250 2.1.0 Ok ... <-- 550 5.1.1 ...") give the refusal,
+    not the first success reply: the diagnostic then starts at the first 4xx/5xx reply."""
+    ev = evidence(addr, diag, command=command)
+    if (ev.reply_code or ev.status or "5")[0] == "2":
+        masked = codes.mask_noise(diag)
+        failure = _FAILURE_REPLY.search(masked)
+        if failure:
+            ev = evidence(addr, diag[failure.start(1):], command=command)
+    if ev.reply_code is None and ev.diagnostic:
+        m = _REPLY_COLON.search(codes.mask_noise(ev.diagnostic))
+        if m:
+            ev = evidence(addr, ev.diagnostic, status=ev.status, reply_code=m.group(1) or m.group(2),
+                          remote_mta=ev.remote_mta, command=ev.command, clean=False)
+    return ev
+
+
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """Recipients and their diagnostics from a free-text bounce explanation.
 
@@ -478,56 +812,77 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     excluded = {e.lower() for e in exclude}
     lines = text.splitlines()
     exchanges = _exchanges_by_address(text)
+    found = _scan(lines, excluded, exchanges, roles=False)
+    if not found:
+        # A role account can be the recipient too ("There was an error delivering your mail to
+        # <postmaster@example.org>"): taken only when nothing else failed, when its own words tell
+        # of the failure, and when it is not an account of the bounce's own parties' domains.
+        own = {e.rsplit("@", 1)[-1] for e in excluded}
+        found = [ev for ev in _scan(lines, excluded, exchanges, roles=True, surely=True)
+                 if ev.recipient and ev.recipient.rsplit("@", 1)[-1].lower() not in own]
+    return found
+
+
+def _scan(lines: list[str], excluded: set[str], exchanges: dict[str, tuple[str | None, str]], *,
+          roles: bool, surely: bool = False) -> list[Evidence]:
+    """:func:`scan_text` over ``lines``; role accounts taken only with ``roles``, and with ``surely``
+    only the addresses whose own words tell of a failure."""
+    # the lines that name a possible recipient, with the addresses they name
+    # (an alias a recipient was expanded from belongs to the recipient's paragraph: it is left out)
+    # the returned message's header lines quoted in the text, with their folded continuation lines
+    headers: set[int] = set()
+    for i, line in enumerate(lines):
+        if _QUOTED_HEADER.match(line) or (i - 1 in headers and line[:1] in (" ", "\t") and line.strip()):
+            headers.add(i)
+    named = _Named()
+    aliases: set[str] = set()
+    for i, line in enumerate(lines):
+        if "@" in line and i not in headers:
+            keys = {a.lower() for a in addresses.find_addresses(line)}
+            keys = {k for k in keys if k not in excluded and (roles or not is_role(k))}
+            expanded = _EXPANDED_FROM.search(line)
+            if expanded:
+                aliases.update(a.lower() for a in addresses.find_addresses(line[expanded.end():]))
+            if keys:
+                named[i] = keys
+    for i in list(named):
+        named[i] -= aliases
+        if not named[i]:
+            del named[i]
+    named.lists = _lists_of(lines, named)
+    mentions: dict[str, int] = {}
     found: dict[str, Evidence] = {}
     rank: dict[str, int] = {}
     for i, line in enumerate(lines):
-        if "@" not in line or _QUOTED_HEADER.match(line):
+        if "@" not in line or i in headers:
             continue
         for addr in addresses.find_addresses(line):
             key = addr.lower()
-            if key in excluded or key in found or is_role(addr):
-                continue
+            if key in excluded or (not roles and is_role(addr)) or "/" in key.rsplit("@", 1)[0]:
+                continue  # (a file path ending in an address, "/home/u/.forward/a@b", names no recipient)
+            if key in found and (found[key].reply_code or mentions.get(key, 0) >= 3):
+                continue  # (a reply found, or three mentions read: enough)
+            mentions[key] = mentions.get(key, 0) + 1
             if _GENERATED_FROM.search(line[: max(0, line.find(addr))]):
                 continue  # Exim's "(generated from alias@...)": the address the recipient was expanded from
-            diag_lines = [line]
-            for nxt in lines[i + 1:i + 12]:
-                if not nxt.strip():
-                    break
-                if "@" in nxt and _ADDR_LINE_ONLY.match(nxt) and addresses.find_addresses(nxt):
-                    break
-                diag_lines.append(nxt)
-            diag = " ".join(x.strip() for x in diag_lines)
-            alone = bool(_ADDR_LINE_ONLY.match(line))
-            if alone:  # the address and its wrapping ("<a@b>:") are not words
-                diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
-            if not codes.find_reply_code(diag) and not codes.find_status(diag) and len(diag.strip(" <>:")) < 8:
-                # the address stands alone: its explanation is the paragraph before it
-                before = []
-                for prev in reversed(lines[max(0, i - 8):i]):
-                    if not prev.strip():
-                        if before:
-                            break
-                        continue
-                    before.insert(0, prev)
-                diag = " ".join(x.strip() for x in before) + " " + diag
-            ev = evidence(addr, diag.strip(" :"))
-            exchange = exchanges.get(key)
-            if exchange:  # the server's own reply to the command that named (or was refused for) it
-                ev = evidence(addr, exchange[1], command=exchange[0])
-            sentence = None if alone else _sentence_around(lines, i, addr)
-            if sentence is not None and _ADVICE_CUE.search(sentence[0]):
+            if _SENDER_BEFORE.search(_text_before(lines, i, addr)):
+                continue  # "A message sent by <a@b>", "received from a@b": the sender, not a recipient
+            taken = _evidence_at(lines, i, addr, named, exchanges)
+            if taken is None:
                 continue  # advice: "if a@b fails, try c@d"
-            found[key] = ev
-            if ev.status or ev.reply_code:
-                rank[key] = 2
-            elif _FAILURE_CUE.search(ev.diagnostic):
-                # in prose, the failure must be told in the address's own sentence to count fully
-                rank[key] = 2 if sentence is None or _FAILURE_CUE.search(" ".join(sentence)) else 1
-            else:
-                rank[key] = 0
+            ev, score = taken
+            if key in found:
+                # a later mention with the server's reply ("Remote Server returned '550 5.1.1 ...'")
+                # beats an earlier one without it
+                if ev.reply_code and score >= rank[key]:
+                    found[key], rank[key] = ev, score
+                continue
+            found[key], rank[key] = ev, score
     # Addresses whose words say nothing of a failure (a signature, a quoted List-Id) are not
     # failed recipients when others' words do.
     best = max(rank.values(), default=0)
+    if surely and best < 2:
+        return []
     return [ev for key, ev in found.items() if rank[key] == best]
 
 
