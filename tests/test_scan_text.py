@@ -151,3 +151,12 @@ def test_an_address_with_its_reason_indented_under_it_is_a_recipient() -> None:
     found = {ev.recipient: ev for ev in scan_text(text)}
     assert set(found) == {"henry@example.net", "ivy@no-such-host.example.net"}
     assert found["ivy@no-such-host.example.net"].diagnostic == "Unrouteable address"
+
+
+def test_a_dsn_like_diagnostic_code_line_below_the_address() -> None:
+    text = ("The following recipient(s) could not be reached:\n\nbob@example.net\n\n"
+            "   Reason: Remote SMTP server has rejected address\n"
+            "   Diagnostic code: smtp; 550 5.1.1 <bob@example.net>: User unknown in relay recipient table\n")
+    got = _one(text)
+    assert (got["status"], got["reply_code"]) == ("5.1.1", "550")
+    assert got["diagnostic"] == "550 5.1.1 <bob@example.net>: User unknown in relay recipient table"

@@ -455,11 +455,12 @@ def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
 
 # The server's reply inside a line of prose: a 4xx/5xx code at the start of the line or after a
 # colon / '>' ("did not like our RCPT TO:" then "550 5.7.26 ...", "... returned was: 554 5.7.1 ...",
-# "SMTP:RCPT host 192.0.2.1: 553 5.3.0 ...", "501: 5.1.8 ...", "550: : User unknown"), or an
+# "SMTP:RCPT host 192.0.2.1: 553 5.3.0 ...", "501: 5.1.8 ...", "550: : User unknown", a DSN-like
+# "Diagnostic code: smtp; 550 ..."), or an
 # enhanced status code standing there alone ("Status: 5.2.2", "(#5.1.1)"). Searched in the line
 # with IP addresses, dates and times masked (codes.mask_noise), so a port or a clock is no code.
 _REPLY_IN_LINE = re.compile(
-    r"(?:^|[:<>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
+    r"(?:^|[:;<>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
 # A label that introduces the reason in words: "Reason:", "because:", "For the following reason:",
 # "Technical details of permanent failure:", "Diagnostic:", "-------server message".
 _REASON_LABEL = re.compile(
@@ -653,7 +654,7 @@ def _reply_near(lines: list[str], i: int, key: str, named: _Named,
                 continue
             if _HOST_SUMMARY.match(line):
                 continue  # sendmail's own summary for a host ("421 example.org (smtp)... Deferred"), no reply
-            start = m.start() + (m.group(0)[0] in ":<>")
+            start = m.start() + (m.group(0)[0] in ":;<>")
             before = " ".join(x.strip() for x in lines[max(0, j - 2):j] if x.strip()) + " " + line[:start]
             return before.strip(), _paragraph_from(lines, j, start, named, key)
     return None
