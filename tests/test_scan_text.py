@@ -160,3 +160,13 @@ def test_a_dsn_like_diagnostic_code_line_below_the_address() -> None:
     got = _one(text)
     assert (got["status"], got["reply_code"]) == ("5.1.1", "550")
     assert got["diagnostic"] == "550 5.1.1 <bob@example.net>: User unknown in relay recipient table"
+
+
+def test_an_address_labelled_as_recipient_is_one_whatever_its_words() -> None:
+    text = ("Your message could not be delivered to some recipients.\n\n"
+            "Recipient: <c@x.example>\nReason:    5.1.1 <c@x.example>... User unknown\n\n"
+            "Recipient: <d@y.example>\nReason:    Connection timed out\n")
+    found = {ev.recipient: ev for ev in scan_text(text)}
+    assert set(found) == {"c@x.example", "d@y.example"}
+    assert found["c@x.example"].status == "5.1.1"
+    assert found["d@y.example"].diagnostic == "Connection timed out"

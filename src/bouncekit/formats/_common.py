@@ -573,6 +573,10 @@ def _command_labelled(lines: list[str], i: int, key: str, named: _Named) -> str 
     return None
 
 
+_RECIPIENT_LABEL = re.compile(r"(?i)(?:^|[\s*>-])(?:(?:failed|original|final|intended|invalid)[ \t]+)?recipient"
+                              r"(?:[ \t]+address)?[ \t]*:[ \t]*[<\"']?[ \t]*$")
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
@@ -709,6 +713,8 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
     # "<a@b>:" then its reason, or an address with its reason indented under it (Exim's
     # "  a@b" / "    Unrouteable address"): the words are about this address alone
     heading = alone and len(diag_lines) > 1 and (lines[i].rstrip().endswith(":") or _indent(diag_lines[1]) > _indent(lines[i]))
+    # "Recipient: <a@b>", "Failed recipient address: a@b": labelled as a recipient
+    heading = heading or bool(_RECIPIENT_LABEL.search(lines[i][:max(0, at)]))
     if alone:  # the address and its wrapping ("<a@b>:") are not words
         diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
     exchange = exchanges.get(key)
