@@ -797,9 +797,13 @@ def _text_evidence(addr: str, diag: str, command: str | None = None) -> Evidence
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """Recipients and their diagnostics from a free-text bounce explanation.
 
-    Each address (not one of ``exclude``, not a role account) is taken with the words that
-    explain it: the rest of its line and the indented/continued lines under it, or, when the
-    address stands alone with nothing under it, the paragraph before it.
+    Each address (not one of ``exclude``, not a role account, not the sender the text names, not
+    in the returned message's quoted headers) is taken with the words that explain it: the rest of
+    its line and the indented/continued lines under it; else the server's reply printed in its
+    region (the lines up to the next recipient, past the list it belongs to, below it or above
+    it); else a labelled reason ("Reason:", "because:"); else the paragraph after it, or, when the
+    address stands alone, the paragraph before it (and the one before a list heading). See
+    docs/classification.md, "Bounces no vendor decoder knows".
 
     Which of the addresses failed is read from their own sentences: an address after advice
     words ("try x@y", "e.g.", "contact", "... instead") is advice, never a recipient; an address
