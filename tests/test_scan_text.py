@@ -170,3 +170,13 @@ def test_an_address_labelled_as_recipient_is_one_whatever_its_words() -> None:
     assert set(found) == {"c@x.example", "d@y.example"}
     assert found["c@x.example"].status == "5.1.1"
     assert found["d@y.example"].diagnostic == "Connection timed out"
+
+
+def test_reason_labels_in_other_languages() -> None:
+    for text, words in (
+        ("Ihre Nachricht konnte nicht zugestellt werden an:\n\n    ivan@example.de\n\nGrund:\n"
+         "    Das Postfach des Empfaengers ist voll.\n", "Das Postfach des Empfaengers ist voll."),
+        ("Votre message n'a pas pu être remis à :\n\n  jean@example.fr\n\nRaison : boîte pleine\n", "boîte pleine"),
+        ("邮件无法发送到以下地址：\n\n  wang@example.cn\n\n原因：收件人邮箱已满\n", "收件人邮箱已满"),
+    ):
+        assert _one(text)["diagnostic"] == words

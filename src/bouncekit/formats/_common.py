@@ -462,10 +462,12 @@ def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
 _REPLY_IN_LINE = re.compile(
     r"(?:^|[:;<>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
 # A label that introduces the reason in words: "Reason:", "because:", "For the following reason:",
-# "Technical details of permanent failure:", "Diagnostic:", "-------server message".
+# "Technical details of permanent failure:", "Diagnostic:", and the same in a few other languages
+# ("Grund:", "Raison :", "Motivo:", "Причина:", "原因:").
 _REASON_LABEL = re.compile(
     r"(?i)^[ \t>*-]*(?:[\w'()]+[ \t]+){0,6}?(?:reasons?|because|cause|diagnos\w*|details?|explanation|"
-    r"problem|server[ \t]+message|error[ \t]+message|remote[ \t]+server[ \t]+said)\b[^:\n]{0,40}:[ \t]*(.*)$")
+    r"problem|server[ \t]+message|error[ \t]+message|remote[ \t]+server[ \t]+said|"
+    r"grund|ursache|raison|motivo|raz[oó]n|причина|原因|理由)\b[^:：\n]{0,40}[:：][ \t]*(.*)$")
 # "-------server message": a label with no colon
 _LABEL_ONLY_LINE = re.compile(r"(?i)^[ \t>*]*-{3,}[ \t]*(?:server|error|remote)[ \t]+(?:message|reply|response)\b")
 # Where the bounce's own words end and the returned message begins ("Message headers follow.",
