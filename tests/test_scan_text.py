@@ -151,3 +151,32 @@ def test_an_address_with_its_reason_indented_under_it_is_a_recipient() -> None:
     found = {ev.recipient: ev for ev in scan_text(text)}
     assert set(found) == {"henry@example.net", "ivy@no-such-host.example.net"}
     assert found["ivy@no-such-host.example.net"].diagnostic == "Unrouteable address"
+
+
+def test_a_dsn_like_diagnostic_code_line_below_the_address() -> None:
+    text = ("The following recipient(s) could not be reached:\n\nbob@example.net\n\n"
+            "   Reason: Remote SMTP server has rejected address\n"
+            "   Diagnostic code: smtp; 550 5.1.1 <bob@example.net>: User unknown in relay recipient table\n")
+    got = _one(text)
+    assert (got["status"], got["reply_code"]) == ("5.1.1", "550")
+    assert got["diagnostic"] == "550 5.1.1 <bob@example.net>: User unknown in relay recipient table"
+
+
+def test_an_address_labelled_as_recipient_is_one_whatever_its_words() -> None:
+    text = ("Your message could not be delivered to some recipients.\n\n"
+            "Recipient: <c@x.example>\nReason:    5.1.1 <c@x.example>... User unknown\n\n"
+            "Recipient: <d@y.example>\nReason:    Connection timed out\n")
+    found = {ev.recipient: ev for ev in scan_text(text)}
+    assert set(found) == {"c@x.example", "d@y.example"}
+    assert found["c@x.example"].status == "5.1.1"
+    assert found["d@y.example"].diagnostic == "Connection timed out"
+
+
+def test_reason_labels_in_other_languages() -> None:
+    for text, words in (
+        ("Ihre Nachricht konnte nicht zugestellt werden an:\n\n    ivan@example.de\n\nGrund:\n"
+         "    Das Postfach des Empfaengers ist voll.\n", "Das Postfach des Empfaengers ist voll."),
+        ("Votre message n'a pas pu être remis à :\n\n  jean@example.fr\n\nRaison : boîte pleine\n", "boîte pleine"),
+        ("邮件无法发送到以下地址：\n\n  wang@example.cn\n\n原因：收件人邮箱已满\n", "收件人邮箱已满"),
+    ):
+        assert _one(text)["diagnostic"] == words

@@ -465,16 +465,19 @@ def _exchanges_by_address(text: str) -> dict[str, tuple[str | None, str]]:
 
 # The server's reply inside a line of prose: a 4xx/5xx code at the start of the line or after a
 # colon / '>' ("did not like our RCPT TO:" then "550 5.7.26 ...", "... returned was: 554 5.7.1 ...",
-# "SMTP:RCPT host 192.0.2.1: 553 5.3.0 ...", "501: 5.1.8 ...", "550: : User unknown"), or an
+# "SMTP:RCPT host 192.0.2.1: 553 5.3.0 ...", "501: 5.1.8 ...", "550: : User unknown", a DSN-like
+# "Diagnostic code: smtp; 550 ..."), or an
 # enhanced status code standing there alone ("Status: 5.2.2", "(#5.1.1)"). Searched in the line
 # with IP addresses, dates and times masked (codes.mask_noise), so a port or a clock is no code.
 _REPLY_IN_LINE = re.compile(
-    r"(?:^|[:<>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
+    r"(?:^|[:;<>])[ \t]*[(\[#]?(?:([45][0-5]\d)(?=[ \t]*[:-]|[ \t]+\S|[ \t]*$)|[45]\.\d{1,3}\.\d{1,3}(?![\w.]))")
 # A label that introduces the reason in words: "Reason:", "because:", "For the following reason:",
-# "Technical details of permanent failure:", "Diagnostic:", "-------server message".
+# "Technical details of permanent failure:", "Diagnostic:", and the same in a few other languages
+# ("Grund:", "Raison :", "Motivo:", "Причина:", "原因:").
 _REASON_LABEL = re.compile(
     r"(?i)^[ \t>*-]*(?:[\w'()]+[ \t]+){0,6}?(?:reasons?|because|cause|diagnos\w*|details?|explanation|"
-    r"problem|server[ \t]+message|error[ \t]+message|remote[ \t]+server[ \t]+said)\b[^:\n]{0,40}:[ \t]*(.*)$")
+    r"problem|server[ \t]+message|error[ \t]+message|remote[ \t]+server[ \t]+said|"
+    r"grund|ursache|raison|motivo|raz[oó]n|причина|原因|理由)\b[^:：\n]{0,40}[:：][ \t]*(.*)$")
 # "-------server message": a label with no colon
 _LABEL_ONLY_LINE = re.compile(r"(?i)^[ \t>*]*-{3,}[ \t]*(?:server|error|remote)[ \t]+(?:message|reply|response)\b")
 # Where the bounce's own words end and the returned message begins ("Message headers follow.",
@@ -582,6 +585,10 @@ def _command_labelled(lines: list[str], i: int, key: str, named: _Named) -> str 
     return None
 
 
+_RECIPIENT_LABEL = re.compile(r"(?i)(?:^|[\s*>-])(?:(?:failed|original|final|intended|invalid)[ \t]+)?recipient"
+                              r"(?:[ \t]+address)?[ \t]*:[ \t]*[<\"']?[ \t]*$")
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
@@ -663,7 +670,7 @@ def _reply_near(lines: list[str], i: int, key: str, named: _Named,
                 continue
             if _HOST_SUMMARY.match(line):
                 continue  # sendmail's own summary for a host ("421 example.org (smtp)... Deferred"), no reply
-            start = m.start() + (m.group(0)[0] in ":<>")
+            start = m.start() + (m.group(0)[0] in ":;<>")
             before = " ".join(x.strip() for x in lines[max(0, j - 2):j] if x.strip()) + " " + line[:start]
             return before.strip(), _paragraph_from(lines, j, start, named, key)
     return None
@@ -718,6 +725,8 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
     # "<a@b>:" then its reason, or an address with its reason indented under it (Exim's
     # "  a@b" / "    Unrouteable address"): the words are about this address alone
     heading = alone and len(diag_lines) > 1 and (lines[i].rstrip().endswith(":") or _indent(diag_lines[1]) > _indent(lines[i]))
+    # "Recipient: <a@b>", "Failed recipient address: a@b": labelled as a recipient
+    heading = heading or bool(_RECIPIENT_LABEL.search(lines[i][:max(0, at)]))
     if alone:  # the address and its wrapping ("<a@b>:") are not words
         diag = re.sub(r"<?\s*" + re.escape(addr) + r"\s*>?\s*:?", " ", diag, count=1, flags=re.IGNORECASE)
     exchange = exchanges.get(key)
@@ -800,9 +809,13 @@ def _text_evidence(addr: str, diag: str, command: str | None = None) -> Evidence
 def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
     """Recipients and their diagnostics from a free-text bounce explanation.
 
-    Each address (not one of ``exclude``, not a role account) is taken with the words that
-    explain it: the rest of its line and the indented/continued lines under it, or, when the
-    address stands alone with nothing under it, the paragraph before it.
+    Each address (not one of ``exclude``, not a role account, not the sender the text names, not
+    in the returned message's quoted headers) is taken with the words that explain it: the rest of
+    its line and the indented/continued lines under it; else the server's reply printed in its
+    region (the lines up to the next recipient, past the list it belongs to, below it or above
+    it); else a labelled reason ("Reason:", "because:"); else the paragraph after it, or, when the
+    address stands alone, the paragraph before it (and the one before a list heading). See
+    docs/classification.md, "Bounces no vendor decoder knows".
 
     Which of the addresses failed is read from their own sentences: an address after advice
     words ("try x@y", "e.g.", "contact", "... instead") is advice, never a recipient; an address

@@ -61,6 +61,12 @@ def inline_blocks(mail: Mail) -> list[dict[str, str]]:
     return []
 
 
+def _says_something(ev: Evidence) -> bool:
+    """False for a record with no diagnostic, or only a local program's exit status ("X-Unix; 255"),
+    which is no SMTP reply code either."""
+    return bool(ev.diagnostic) and not ev.diagnostic.strip().isdigit()
+
+
 class RFC3464:
     name = "rfc3464"
 
@@ -70,7 +76,7 @@ class RFC3464:
     def parse(self, mail: Mail) -> list[Evidence]:
         found = dsn_evidence(mail) if mail.status_blocks else dsn_evidence(mail, inline_blocks(mail))
         unnamed = [n for n, ev in enumerate(found) if addresses.normalize(ev.recipient or "") is None]
-        if not unnamed and all(ev.diagnostic for ev in found) and (
+        if not unnamed and all(_says_something(ev) for ev in found) and (
                 all(ev.command for ev in found) or not _COMMAND_WORDS.search(mail.body)):
             return found
         # The human-readable part, read as free text, fills what the fields leave out:
@@ -90,8 +96,11 @@ class RFC3464:
         out = []
         for ev in found:
             h = human.get((ev.recipient or "").lower())
-            if not ev.diagnostic:
-                ev = combine([ev], human)[0]
+            if not _says_something(ev):
+                if ev.diagnostic and ev.reply_code == ev.diagnostic.strip():
+                    ev = replace(ev, reply_code=None)  # a program's exit status, not an SMTP reply code
+                if h is not None:
+                    ev = combine([replace(ev, diagnostic="")], human)[0]
             elif h is not None and not ev.command and h.command:
                 # the fields rarely say which command was refused; the explanation often does
                 # ("SMTP error from remote mail server after EHLO", "... in reply to RCPT TO")
