@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bouncekit.formats._common import scan_text
+from bouncekit.formats._scan import scan_text
 
 
 def _recipients(text: str) -> list[str]:

@@ -588,7 +588,7 @@ def test_transcript_command_reads_sendmail_and_pipelining() -> None:
 
 
 def test_printed_exchanges_give_the_refused_command_and_the_reply() -> None:
-    from bouncekit.formats._common import printed_exchanges
+    from bouncekit.formats._scan import printed_exchanges
 
     # bare, labelled, arrowed either way, IMail's wording; accepted commands are not listed
     bare = " MAIL From:<a@example.com>\n 250 ok\n RCPT To:<b@example.org>\n 552 Message for <b@example.org> too big\n"

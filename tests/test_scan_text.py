@@ -1,11 +1,11 @@
-"""The free-text scanner (formats._common.scan_text) on the layouts MTAs use, one rule per test.
+"""The free-text scanner (formats._scan.scan_text) on the layouts MTAs use, one rule per test.
 
 The fixtures under fixtures/text/ show whole messages; these pin the single habits of the reader.
 """
 
 from __future__ import annotations
 
-from bouncekit.formats._common import scan_text
+from bouncekit.formats._scan import scan_text
 from bouncekit.mail import Mail
 
 

@@ -28,7 +28,8 @@ from .. import addresses
 from .._prefilter import may_hold
 from ..mail import Mail
 from ..model import Evidence
-from ._common import dsn_evidence, evidence, scan_text
+from ._common import dsn_evidence, evidence
+from ._scan import scan_text
 
 _ADMIN = re.compile(r"(?im)^[^\S\n]*Diagnostic information for administrators:?\s*$")
 _END = re.compile(r"(?im)^[^\S\n]*Original message headers:?\s*$|^[^\S\n]*Original Message Headers\s*$")

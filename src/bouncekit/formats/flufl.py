@@ -21,7 +21,8 @@ from flufl.bounce import all_failures
 from .. import addresses
 from ..mail import Mail, unfold
 from ..model import Evidence
-from ._common import evidence, scan_text, sender_addresses
+from ._common import evidence, sender_addresses
+from ._scan import scan_text
 
 
 class Flufl:

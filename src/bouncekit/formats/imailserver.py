@@ -15,7 +15,8 @@ import re
 
 from ..mail import Mail
 from ..model import Evidence
-from ._common import scan_text, sender_addresses
+from ._common import sender_addresses
+from ._scan import scan_text
 
 _REMOTE_SAID = re.compile(r"(?i)\bRemote host said:\s*")
 

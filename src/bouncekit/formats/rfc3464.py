@@ -17,7 +17,8 @@ from dataclasses import replace
 from .. import addresses
 from ..mail import Mail, parse_field_blocks
 from ..model import Evidence
-from ._common import combine, dsn_evidence, scan_text, sender_addresses
+from ._common import combine, dsn_evidence, sender_addresses
+from ._scan import scan_text
 
 # The first field of a per-message or per-recipient DSN block, at the start of a line of a text part.
 _INLINE_FIELD = re.compile(r"(?im)^([ \t]*)(?:Reporting-MTA|Final-Recipient|Original-Recipient)[ \t]*:[ \t]*\S")

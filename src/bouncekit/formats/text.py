@@ -13,7 +13,8 @@ import re
 
 from ..mail import Mail
 from ..model import Evidence
-from ._common import looks_like_bounce, scan_text, sender_addresses
+from ._common import looks_like_bounce, sender_addresses
+from ._scan import scan_text
 
 # The opening of a non-delivery report in its own words, for bounces sent from an ordinary-looking
 # address with a plain subject ("Subject: Mail", "From: no-reply@..."): "Could not be delivered to:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from ..mail import Mail
 from ..model import Evidence
-from ._common import scan_text, sender_addresses
+from ._common import sender_addresses
+from ._scan import scan_text
 
 
 class TrendMicro:
