@@ -166,15 +166,38 @@ def part_text(part: Message, max_blocks: int | None = None) -> str:
     return decode_bytes(raw, charset_of(part))
 
 
-def _block_text(field_lines: list[str], sub: Message) -> str | None:
-    """One field block written out: its field lines, a blank line, its body; None for a body the
-    fast paths cannot vouch for (not ASCII text, or holding a CR)."""
-    body = sub._payload
-    if body is None:
-        body = ""
-    elif not isinstance(body, str) or not body.isascii() or "\r" in body:
+def _blocks_text(blocks: list, field_line: Callable[[Any, Any, set[str]], str | None]) -> str | None:
+    """The field blocks of a delivery-status part written out, one ``field_line(name, value, seen)``
+    per field (``seen``: the lower-cased names met so far in the block), a blank line, the block's
+    body; None when a block is not a plain compat32 header block, a field line is None, or a body is
+    not ASCII text without CR: the fast paths below vouch only for those."""
+    chunks = []
+    for sub in blocks:
+        if (not isinstance(sub, Message) or sub.policy is not email.policy.compat32
+                or sub.get_default_type() != "text/plain"):
+            return None
+        lines = []
+        seen: set[str] = set()
+        for name, value in sub._headers:
+            line = field_line(name, value, seen)
+            if line is None:
+                return None
+            lines.append(line)
+        body = sub._payload
+        if body is None:
+            body = ""
+        elif not isinstance(body, str) or not body.isascii() or "\r" in body:
+            return None
+        chunks.append("".join(lines) + "\n" + body)
+    return "\n".join(chunks)
+
+
+def _ascii_field_line(name: Any, value: Any, seen: set[str]) -> str | None:
+    if (not isinstance(name, str) or not isinstance(value, str) or not name.isascii() or not value.isascii()
+            or len(name) + 2 + len(value) > 78 or not value.isprintable() or value.endswith(" ")
+            or name.lower() == "content-type"):
         return None
-    return "".join(field_lines) + "\n" + body
+    return f"{name}: {value}\n"
 
 
 def _ascii_field_blocks(blocks: list) -> str | None:
@@ -184,23 +207,18 @@ def _ascii_field_blocks(blocks: list) -> str | None:
     :func:`_field_block_bytes`), and ASCII bytes decode to themselves: the text is built directly.
     None when any block is of another kind.
     """
-    chunks = []
-    for sub in blocks:
-        if (not isinstance(sub, Message) or sub.policy is not email.policy.compat32
-                or sub.get_default_type() != "text/plain"):
-            return None
-        lines = []
-        for name, value in sub._headers:
-            if (not isinstance(name, str) or not isinstance(value, str) or not name.isascii() or not value.isascii()
-                    or len(name) + 2 + len(value) > 78 or not value.isprintable() or value.endswith(" ")
-                    or name.lower() == "content-type"):
-                return None
-            lines.append(f"{name}: {value}\n")
-        block = _block_text(lines, sub)
-        if block is None:
-            return None
-        chunks.append(block)
-    return "\n".join(chunks)
+    return _blocks_text(blocks, _ascii_field_line)
+
+
+def _unfolded_field_line(name: Any, value: Any, seen: set[str]) -> str | None:
+    if not isinstance(name, str) or not isinstance(value, str) or not name.isascii():
+        return None
+    key = name.strip().lower()
+    if key == "content-type" or (key in seen and key not in _RECIPIENT_FIELDS):
+        return None
+    seen.add(key)
+    value = _unfolded_value(name, value)
+    return None if value is None else f"{name}: {value}\n"
 
 
 def _unfolded_field_blocks(blocks: list) -> str | None:
@@ -215,29 +233,7 @@ def _unfolded_field_blocks(blocks: list) -> str | None:
     the same whether or not the values are folded: the text is written here without folding.
     Tested against ``part_text`` on the corpora and on random folded values.
     """
-    chunks = []
-    for sub in blocks:
-        if (not isinstance(sub, Message) or sub.policy is not email.policy.compat32
-                or sub.get_default_type() != "text/plain"):
-            return None
-        lines = []
-        seen = set()
-        for name, value in sub._headers:
-            if not isinstance(name, str) or not isinstance(value, str) or not name.isascii():
-                return None
-            key = name.strip().lower()
-            if key == "content-type" or (key in seen and key not in _RECIPIENT_FIELDS):
-                return None
-            seen.add(key)
-            value = _unfolded_value(name, value)
-            if value is None:
-                return None
-            lines.append(f"{name}: {value}\n")
-        block = _block_text(lines, sub)
-        if block is None:
-            return None
-        chunks.append(block)
-    return "\n".join(chunks)
+    return _blocks_text(blocks, _unfolded_field_line)
 
 
 def _unfolded_value(name: str, value: str) -> str | None:
