@@ -23,7 +23,7 @@ from conftest import shared_corpus, shared_tool
 #: just under what the code reaches now, so a regression fails CI. Issue 4's goals (sisimai
 #: group_all/hard >= 0.97/0.99) are not reached yet; raise the floors as the code gets there.
 THRESHOLDS: dict[str, dict[str, float]] = {
-    "sisimai": {"group_all": 0.91, "recall": 0.99, "precision": 0.99, "hard": 0.965, "status": 0.99,
+    "sisimai": {"group_all": 0.92, "recall": 0.99, "precision": 0.99, "hard": 0.965, "status": 0.99,
                 "reply": 0.99},
     "flufl": {"recall": 0.98, "precision": 0.98},
 }
