@@ -247,6 +247,11 @@ def dsn_evidence(mail: Mail, blocks: list[dict[str, str]] | None = None) -> list
     return out
 
 
+# sendmail's "----- Transcript of session follows -----" heading (old sendmail and the gateways that
+# copy its layout print it too), and the command names its ">>> " lines use, as the rules name them.
+TRANSCRIPT_HEADING = re.compile(r"(?im)^[^\S\n]*-+\s*Transcript of session follows\s*-+\s*$")
+TRANSCRIPT_COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA", "EHLO": "HELO", "HELO": "HELO"}
+
 _TRANSCRIPT_SENT = re.compile(r"^\s*>>>\s*(RCPT|MAIL|DATA|HELO|EHLO)\b", re.IGNORECASE)
 
 # RFC 5321 section 3.3: when all RCPT commands were rejected, the server "MAY return a 'command out

@@ -19,10 +19,9 @@ import re
 from .. import addresses
 from ..mail import Mail, unfold
 from ..model import Evidence
-from ._common import evidence
+from ._common import TRANSCRIPT_HEADING, evidence
 
 _LIST = re.compile(r"(?im)^[^\S\n]*-+\s*The following addresses had permanent fatal errors\s*-+\s*$")
-_TRANSCRIPT = re.compile(r"(?im)^[^\S\n]*-+\s*Transcript of session follows\s*-+\s*$")
 
 
 class ActiveHunter:
@@ -34,7 +33,7 @@ class ActiveHunter:
 
     def parse(self, mail: Mail) -> list[Evidence]:
         text = mail.body
-        start, transcript = _LIST.search(text), _TRANSCRIPT.search(text)
+        start, transcript = _LIST.search(text), TRANSCRIPT_HEADING.search(text)
         if not start:
             return []
         end = transcript.start() if transcript else len(text)

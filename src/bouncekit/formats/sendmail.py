@@ -32,16 +32,14 @@ from dataclasses import replace
 from .. import addresses, codes
 from ..mail import Mail, unfold
 from ..model import Evidence
-from ._common import NO_VALID_RECIPIENTS, combine, dsn_evidence, evidence
+from ._common import NO_VALID_RECIPIENTS, TRANSCRIPT_COMMANDS, TRANSCRIPT_HEADING, combine, dsn_evidence, evidence
 
 _LIST = re.compile(r"(?im)^[^\S\n]*-+\s*The following addresses had "
                    r"(?:permanent fatal errors|transient non-fatal errors)\s*-+\s*$")
-_TRANSCRIPT = re.compile(r"(?im)^[^\S\n]*-+\s*Transcript of session follows\s*-+\s*$")
 _TALKING = re.compile(r"(?i)^\.\.\. while talking to ([^\s:]+?)\.?:\s*$")
 _SENT = re.compile(r"^>>> (\S+)(?:\s+(\S+))?(.*)$")
 _SUMMARY = re.compile(r"^([245]\d\d)\s+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?<?([^\s<>]+@[^\s<>]+?)>?\.\.\.\s*(.*)$")
 _EXPANDED = re.compile(r"^\s*\(expanded from:\s*(.*)\)\s*$")
-_COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA", "EHLO": "HELO", "HELO": "HELO"}
 
 
 class Sendmail:
@@ -132,7 +130,7 @@ class Sendmail:
         replies: dict[str, tuple[str, str | None]] = {}
         summaries: dict[str, str] = {}
         hosts: dict[str, str] = {}
-        m = _TRANSCRIPT.search(text)
+        m = TRANSCRIPT_HEADING.search(text)
         if not m:
             return replies, summaries, hosts
         host, target, command, quit_sent, continued, last = None, "", None, False, False, None
@@ -148,7 +146,7 @@ class Sendmail:
             elif (s := _SENT.match(line)):
                 word = s.group(1).upper()
                 quit_sent = word == "QUIT"
-                command = _COMMANDS.get(word, word)
+                command = TRANSCRIPT_COMMANDS.get(word, word)
                 arg = (s.group(2) or "") + s.group(3)
                 found = addresses.find_addresses(arg) if command == "RCPT" else []
                 target, batch = (found[0].lower() if found else ""), []

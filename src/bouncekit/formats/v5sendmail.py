@@ -31,15 +31,13 @@ import re
 from .. import addresses, codes
 from ..mail import Mail, unfold
 from ..model import Evidence
-from ._common import evidence
+from ._common import TRANSCRIPT_COMMANDS, TRANSCRIPT_HEADING, evidence
 
-_TRANSCRIPT = re.compile(r"(?im)^[^\S\n]*-+\s*Transcript of session follows\s*-+\s*$")
 _UNSENT = re.compile(r"(?i)^[^\S\n]*-+\s*(?:Unsent|Returned) message follows\s*-+\s*$")
 _TALKING = re.compile(r"(?i)^While talking to ([^\s:]+?)\.?:\s*$")
 _SUMMARY = re.compile(r"^([245]\d\d)\s+<([^<>\s]+@[^<>\s]+)>\.\.\.\s*(.*)$")
 _HOST_SUMMARY = re.compile(r"^([45]\d\d)\s+([\w-]+(?:\.[\w-]+)+)\.?\s+\(\w+\)\.\.\.\s*(.*)$")
 _GIVEN_UP = re.compile(r"(?i)cannot send message for|could not be delivered for")
-_COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA", "HELO": "HELO", "EHLO": "HELO"}
 
 
 class V5Sendmail:
@@ -53,7 +51,7 @@ class V5Sendmail:
 
     def parse(self, mail: Mail) -> list[Evidence]:
         text = mail.body
-        start = _TRANSCRIPT.search(text)
+        start = TRANSCRIPT_HEADING.search(text)
         if not start:
             return []
         out: dict[str, Evidence] = {}
@@ -67,7 +65,7 @@ class V5Sendmail:
                 host, command, target, reply = t.group(1).lower(), "CONN", None, None
             elif line.startswith(">>> "):
                 word = line[4:].split(" ", 1)[0].upper()
-                command = _COMMANDS.get(word, word)
+                command = TRANSCRIPT_COMMANDS.get(word, word)
                 found = addresses.find_addresses(line) if command == "RCPT" else []
                 target, reply = (found[0].lower() if found else None), None
             elif line.startswith("<<< "):
