@@ -149,3 +149,16 @@ def test_mail_client_unsubscribe_request_is_feedback_not_vacation() -> None:
     away = head.format(subject="Out of office", extra="") + "I am away until Monday.\n"
     (d,) = parse(away.encode()).deliveries
     assert d.group.value == "vacation"
+
+
+def test_flufl_fallback_keeps_its_permanent_and_temporary_failures_apart(monkeypatch) -> None:
+    # flufl.bounce.all_failures gives (temporary, permanent); the words here name no recipient,
+    # so the actions can only come from that pair
+    from bouncekit.formats import flufl
+    from bouncekit.mail import Mail
+
+    mail = Mail.from_bytes(b"From: MAILER-DAEMON@example.org\nSubject: Returned mail\n\nSomething went wrong.\n")
+    monkeypatch.setattr(flufl, "all_failures",
+                        lambda msg: (frozenset({b"later@example.net"}), frozenset({b"gone@example.net"})))
+    got = {ev.recipient: ev.action for ev in flufl.Flufl().parse(mail)}
+    assert got == {"gone@example.net": "failed", "later@example.net": "delayed"}

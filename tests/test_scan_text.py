@@ -180,3 +180,42 @@ def test_reason_labels_in_other_languages() -> None:
         ("邮件无法发送到以下地址：\n\n  wang@example.cn\n\n原因：收件人邮箱已满\n", "收件人邮箱已满"),
     ):
         assert _one(text)["diagnostic"] == words
+
+
+# --- the notice as a whole: a warning, or a final failure ------------------------------------------
+
+def _actions(text: str) -> list[str]:
+    return [ev.action for ev in scan_text(text)]
+
+
+def test_a_warning_that_delivery_goes_on_delays_the_recipient() -> None:
+    text = ("Your message with Subject: Minutes\ncould not be delivered to the following recipients:\n\n"
+            "bob@example.net\n\nPlease do not resend your original message.\n\n"
+            "Delivery attempts will continue to be made for 5 day(s).\n")
+    assert _actions(text) == ["delayed"]
+
+
+def test_a_not_yet_delivered_notice_is_a_delay() -> None:
+    text = ("Your message to bob@example.net has not yet been delivered because the recipient "
+            "server did not respond.\nNo action is required on your part.\n")
+    assert _actions(text) == ["delayed"]
+
+
+def test_a_permanent_reply_is_a_failure_whatever_the_notice_says() -> None:
+    text = ("Your message has not yet been delivered to all recipients; delivery will be retried.\n\n"
+            "bob@example.net: 550 5.1.1 User unknown\n")
+    assert _actions(text) == ["failed"]
+
+
+def test_a_notice_that_gave_up_fails_a_transient_reply() -> None:
+    text = ("Hi. This is the qmail-send program at mx.example.org.\n"
+            "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+            "<bob@example.net>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+            "I'm not going to try again; this message has been in the queue too long.\n")
+    assert _actions(text) == ["failed"]
+
+
+def test_a_notice_saying_both_keeps_what_the_code_says() -> None:
+    text = ("bob@example.net: 451 4.3.0 Temporary failure\n\n"
+            "This is a warning: we will keep trying. We gave up on the other copy.\n")
+    assert _actions(text) == ["delayed"]

@@ -152,6 +152,31 @@ def complete_reply(text: str, diagnostic: str) -> str:
     return diagnostic
 
 
+# What a notice says of the delivery as a whole: the MTA gave up on it (a final failure, whatever
+# the code of the last attempt) or it is still trying (a warning: the delivery is delayed).
+# "will give up" and "Will keep trying until ... 5 days old" are said in warnings, so only the
+# past or present of giving up counts.
+_GAVE_UP = re.compile(
+    r"(?i)\b(?:gave up|(?:have|has|I've|we've) given up|giving up|not going to try again|will not (?:be )?retr(?:y|ied)"
+    r"|no (?:further|more) (?:delivery )?attempts|(?:has|have) been in the queue too long|(?:delivery|was) aborted after"
+    r"|this is a permanent (?:error|failure))\b")
+_STILL_TRYING = re.compile(
+    r"(?i)\b(?:(?:has|have) not (?:yet )?been delivered yet|(?:has|have) not yet been delivered|will (?:continue to )?be retried"
+    r"|will (?:keep )?(?:retrying|trying)|will (?:try|attempt) (?:again|to (?:re)?deliver)|delivery attempts will continue"
+    r"|(?:has|have) been (?:delayed|postponed)|still (?:trying|being retried)|this is (?:just |only )?a warning"
+    r"|no action is required|do not need to (?:take any action|resend))\b")
+
+
+def delivery_verdict(text: str) -> str | None:
+    """"failed" when ``text`` says the MTA gave up, "delayed" when it says it is still trying, None
+    when it says neither or both."""
+    gave_up = _GAVE_UP.search(text) is not None
+    trying = _STILL_TRYING.search(text) is not None
+    if gave_up == trying:
+        return None
+    return "failed" if gave_up else "delayed"
+
+
 def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None = None,
              reply_code: str | None = None, action: str | None = None, remote_mta: str | None = None,
              command: str | None = None, hint: Group | None = None, clean: bool = True) -> Evidence:
@@ -179,6 +204,8 @@ def evidence(recipient: str | None, diagnostic: str = "", *, status: str | None 
     if not action:
         first = (status or reply_code or "5")[0]
         action = "delayed" if first == "4" else ("delivered" if first == "2" else "failed")
+        if action == "delayed" and delivery_verdict(diagnostic) == "failed":
+            action = "failed"  # a transient reply the MTA retried until it gave up (qmail's "#4.4.1 ... not going to try again")
     return Evidence(recipient=recipient, action=action, status=status, reply_code=reply_code,
                     diagnostic=diagnostic, remote_mta=remote_mta, command=command, hint=hint)
 

@@ -14,7 +14,8 @@ from dataclasses import replace
 
 from .. import addresses, codes
 from ..model import Evidence
-from ._common import NO_VALID_RECIPIENTS, _canonical_command, _join_continuations, command_of, evidence, is_role
+from ._common import (NO_VALID_RECIPIENTS, _canonical_command, _join_continuations, command_of, delivery_verdict,
+                      evidence, is_role)
 
 
 # A quoted header of the returned message inside the explanation: its addresses are not recipients
@@ -498,7 +499,21 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
         own = {e.rsplit("@", 1)[-1] for e in excluded}
         found = [ev for ev in _scan(lines, excluded, exchanges, roles=True, surely=True)
                  if ev.recipient and ev.recipient.rsplit("@", 1)[-1].lower() not in own]
+    verdict = delivery_verdict(text) if found else None
+    if verdict is not None:
+        found = [_as_said(ev, verdict) for ev in found]
     return found
+
+
+def _as_said(ev: Evidence, verdict: str) -> Evidence:
+    """``ev`` with the action the notice as a whole gives it: a warning ("Delivery attempts will
+    continue", "has not yet been delivered") delays what no permanent code failed; a notice that
+    gave up fails what only a transient code delayed."""
+    if verdict == "delayed" and ev.action == "failed" and (ev.status or ev.reply_code or "")[:1] != "5":
+        return replace(ev, action="delayed")
+    if verdict == "failed" and ev.action == "delayed":
+        return replace(ev, action="failed")
+    return ev
 
 
 def _scan(lines: list[str], excluded: set[str], exchanges: dict[str, tuple[str | None, str]], *,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.policy
 import logging
+from dataclasses import replace
 from email.message import Message
 
 from flufl.bounce import all_failures
@@ -33,7 +34,7 @@ class Flufl:
 
     def parse(self, mail: Mail) -> list[Evidence]:
         try:
-            permanent, temporary = all_failures(_bounded(mail))
+            temporary, permanent = all_failures(_bounded(mail))  # in this order
         except Exception:  # a detector's own bug (Yale's on a message without From): nothing found
             return []
         by_text = {e.recipient.lower(): e for e in scan_text(mail.body, exclude=sender_addresses(mail)) if e.recipient}
@@ -45,7 +46,9 @@ class Flufl:
                 continue
             known = by_text.get(addr.lower())
             if known is not None:
-                out.append(known)
+                # the words around the address, with flufl.bounce's verdict (a warning or a failure)
+                # unless the server's code in them says which it is
+                out.append(known if known.status or known.reply_code else replace(known, action=action))
             else:
                 out.append(evidence(addr, unfold(mail.body)[:1000], action=action))
         return out

@@ -11,7 +11,8 @@ notification``, a text part framed by lines of ``=``::
     SMTP:RCPT host 192.0.2.233: 553 5.3.0 <user@example.co.jp>... No such user here
 
 (the vendor's spelling). The technical line names the stage ("SMTP:RCPT", "Routing:") and the
-remote host; "was aborted after N hour(s)" marks an expired, retried delivery.
+remote host; "was aborted after N hour(s)" marks a delivery retried until it expired: the MTA
+gave up, so it is a failure (group ``expired``), not a delay warning.
 """
 
 from __future__ import annotations
@@ -49,11 +50,10 @@ class X3:
         line = next((ln for ln in lines if not ln.startswith("=")), "")
         human: dict[str, Evidence] = {}
         for recipient in recipients:
-            action = "delayed" if "aborted" in start.group(1) else "failed"
             if (m := _SMTP.match(line)):
                 command = {"EHLO": "HELO"}.get(m.group(1).upper(), m.group(1).upper())
-                ev = evidence(recipient, m.group(3), command=command, remote_mta=m.group(2).lower(), action=action)
+                ev = evidence(recipient, m.group(3), command=command, remote_mta=m.group(2).lower(), action="failed")
             else:
-                ev = evidence(recipient, (m.group(1) if (m := _OTHER.match(line)) else line), action=action)
+                ev = evidence(recipient, (m.group(1) if (m := _OTHER.match(line)) else line), action="failed")
             human.setdefault(recipient.lower(), ev)
         return combine(dsn_evidence(mail), human)
