@@ -219,3 +219,24 @@ def test_a_notice_saying_both_keeps_what_the_code_says() -> None:
     text = ("bob@example.net: 451 4.3.0 Temporary failure\n\n"
             "This is a warning: we will keep trying. We gave up on the other copy.\n")
     assert _actions(text) == ["delayed"]
+
+
+def test_a_reason_stated_for_the_whole_notice_explains_its_recipients() -> None:
+    text = ("This Message was undeliverable due to the following reason:\n\n"
+            "Your message was not delivered within 2 days.\nHost example.net is not responding.\n\n"
+            "The following recipients did not receive your message:\n\n     <bob@example.net>\n"
+            "The following recipients did not receive your message:\n\n     <carol@example.net>\n")
+    found = scan_text(text)
+    assert [ev.recipient for ev in found] == ["bob@example.net", "carol@example.net"]
+    for ev in found:
+        assert "not delivered within 2 days" in ev.diagnostic
+
+
+def test_the_notice_reason_can_hold_the_servers_reply() -> None:
+    # the reply names the address the mail was forwarded to: both failed, for the same reason
+    text = ("Sorry, unable to deliver your message to bob@example.net for\nthe following reason:\n\n"
+            " 552 Quota violation for robert@example.org\n")
+    found = {ev.recipient: ev for ev in scan_text(text)}
+    assert set(found) == {"bob@example.net", "robert@example.org"}
+    assert found["bob@example.net"].reply_code == "552"
+    assert "Quota violation" in found["bob@example.net"].diagnostic

@@ -499,10 +499,42 @@ def scan_text(text: str, exclude: Iterable[str] = ()) -> list[Evidence]:
         own = {e.rsplit("@", 1)[-1] for e in excluded}
         found = [ev for ev in _scan(lines, excluded, exchanges, roles=True, surely=True)
                  if ev.recipient and ev.recipient.rsplit("@", 1)[-1].lower() not in own]
+    reason = _notice_reason(lines) if any(not (ev.status or ev.reply_code) for ev in found) else None
+    if reason:
+        found = [ev if ev.status or ev.reply_code or reason in ev.diagnostic
+                 else _text_evidence(ev.recipient or "", f"{ev.diagnostic} {reason}".strip(), command=ev.command)
+                 for ev in found]
     verdict = delivery_verdict(text) if found else None
     if verdict is not None:
         found = [_as_said(ev, verdict) for ev in found]
     return found
+
+
+# "This message was undeliverable due to the following reason:", "... for the following reason:":
+# the notice states one reason for all its recipients, in the paragraphs under that line.
+_NOTICE_REASON = re.compile(r"(?i)\bthe following (?:reasons?|errors?|problems?)[ \t]*:[ \t]*$")
+
+
+def _notice_reason(lines: list[str]) -> str | None:
+    """The reason a notice gives for all its recipients: the paragraphs under its "... the
+    following reason:" line, up to a list heading (a line ending in ':'), a line holding an address,
+    the returned message, or 12 lines."""
+    for i, line in enumerate(lines[:60]):
+        if not _NOTICE_REASON.search(line):
+            continue
+        out: list[str] = []
+        for nxt in lines[i + 1:i + 30]:
+            if not nxt.strip():
+                continue
+            if (nxt.rstrip().endswith(":") and out) or _ORIGINAL_FOLLOWS.match(nxt) or _QUOTED_HEADER.match(nxt):
+                break
+            if out and "@" in nxt and addresses.find_addresses(nxt):
+                break
+            out.append(nxt.strip())
+            if len(out) >= 12:
+                break
+        return " ".join(out) or None
+    return None
 
 
 def _as_said(ev: Evidence, verdict: str) -> Evidence:
