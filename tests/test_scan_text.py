@@ -240,3 +240,8 @@ def test_the_notice_reason_can_hold_the_servers_reply() -> None:
     assert set(found) == {"bob@example.net", "robert@example.org"}
     assert found["bob@example.net"].reply_code == "552"
     assert "Quota violation" in found["bob@example.net"].diagnostic
+
+
+def test_a_reply_code_labelled_without_a_colon() -> None:
+    got = _one("<bob@example.net>: Requested action not taken: mailbox unavailable. [SMTP Error Code 550]\n")
+    assert got["reply_code"] == "550"

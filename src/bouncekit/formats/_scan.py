@@ -444,9 +444,10 @@ def _evidence_at(lines: list[str], i: int, addr: str, named: _Named,
 
 
 # A reply code followed by a colon ("550: : User unknown", "501: 5.1.8 ...", "host x [192.0.2.1]: 550 :")
-# or labelled ("ERROR_CODE :550", "reply code = 421"), which codes.find_reply_code does not take.
+# or labelled ("ERROR_CODE :550", "reply code = 421", "[SMTP Error Code 550]"), which
+# codes.find_reply_code does not take.
 _REPLY_COLON = re.compile(r"(?:^|[\s:\]])([45][0-5]\d)[ \t]*:(?=\s|$)"
-                          r"|(?i:\b(?:error|reply|response|smtp)[_ \t]?code[ \t]*[:=][ \t]*)([45][0-5]\d)\b")
+                          r"|(?i:\b(?:error|reply|response|smtp)[_ \t]?code[ \t]*[:=]?[ \t]*)([45][0-5]\d)\b")
 # A 4xx/5xx reply in a printed session, after a blank, an arrow or a colon: "<-- 550 5.1.1 ...".
 _FAILURE_REPLY = re.compile(r"(?:^|[\s:<>])([45][0-5]\d)(?=[ -][245]\.\d|[ -][A-Za-z<(\[])")
 # sendmail's summary line: "554 <a@b>... words", "550 5.1.1 a@b... User unknown"
