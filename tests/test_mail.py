@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from conftest import FIXTURES
+
 from bouncekit.mail import Mail
 
 BROKEN_CONTENT_TYPE = b"""From: "Mail Deliver System" <MAILER-DAEMON>
@@ -67,3 +70,24 @@ def test_your_message_was_not_delivered_is_the_explanation_not_the_returned_mess
     body = Mail.from_bytes(raw).body
     assert body.startswith("Your message was not delivered within 5 days.")
     assert "<mike@example.org>" in body and "From: alice@example.com" not in body
+
+
+# Bounces written in the charsets non-English servers declare (fixtures/text/16-21), each decoded
+# before matching: the body and the subject read as the words the server wrote.
+DECLARED_CHARSETS = [
+    ("16.eml", "koi8-r", "почтовый ящик переполнен", "Недоставленное сообщение"),
+    ("17.eml", "euc-jp", "宛先のユーザーは存在しません", "配信エラー"),
+    ("18.eml", "gb2312", "收件人邮箱已满", "退信通知"),
+    ("19.eml", "windows-1252", "la boîte aux lettres du destinataire est pleine", "Non remis : Rapport de non-remise"),
+    ("20.eml", "windows-1251", "пользователь не найден", "Сообщение не доставлено"),
+    ("21.eml", "iso-8859-1", "Empfänger unbekannt", "Unzustellbar: Rückmeldung"),
+]
+
+
+@pytest.mark.parametrize(("name", "charset", "words", "subject"), DECLARED_CHARSETS)
+def test_declared_charsets_are_decoded(name: str, charset: str, words: str, subject: str) -> None:
+    data = (FIXTURES / "text" / name).read_bytes()
+    assert f'charset="{charset}"'.encode() in data and words.encode("utf-8") not in data  # truly encoded
+    mail = Mail.from_bytes(data)
+    assert words in mail.body
+    assert mail.subject == subject
