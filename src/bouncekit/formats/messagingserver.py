@@ -38,7 +38,13 @@ from ._common import dsn_evidence, evidence
 # The Reason sentences that say which SMTP command the remote server refused.
 _REASON_COMMANDS = ((re.compile(r"(?i)\bremote SMTP server has rejected address\b"), "RCPT"),
                     (re.compile(r"(?i)\bserver rejected MAIL FROM address\b"), "MAIL"))
-_ITEM = re.compile(r"(?im)^[^\S\n]*(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.+)$")
+_ITEM = re.compile(r"(?i)^[^\S\n]*(Recipient address|Original address|Reason|Diagnostic code|Remote system):\s*(.+)$")
+
+
+def _words(block: dict[str, str]) -> str:
+    """What a recipient's block says went wrong: the server's reply, else the Reason, else the
+    unlabelled lines under it."""
+    return block.get("diagnostic code") or block.get("reason") or block.get("more", "")
 
 
 class MessagingServer:
@@ -52,7 +58,16 @@ class MessagingServer:
     def parse(self, mail: Mail) -> list[Evidence]:
         said: dict[str, dict[str, str]] = {}
         current: dict[str, str] | None = None
-        for m in _ITEM.finditer(mail.body):
+        for line in mail.body.splitlines():
+            m = _ITEM.match(line)
+            if m is None:
+                if not line.strip():
+                    current = None  # a blank line ends a recipient's block
+                elif current is not None:
+                    # an unlabelled line in the block: the error the store printed ("-SYSTEM-F-EXDISKQUOTA,
+                    # disk quota exceeded"), the reason when no Reason line gives one
+                    current["more"] = f"{current.get('more', '')} {line.strip()}".lstrip()
+                continue
             key, value = m.group(1).lower(), m.group(2).strip()
             if key == "recipient address":
                 # the internal form may have a dotless domain (user@ims-ms-daemon): read the field whole
@@ -62,12 +77,12 @@ class MessagingServer:
                 current.setdefault(key, value)
         dsn = dsn_evidence(mail)
         if not dsn:
-            dsn = [evidence(r, f.get("diagnostic code") or f.get("reason", "")) for r, f in said.items()]
+            dsn = [evidence(r, _words(f)) for r, f in said.items()]
         out = []
         for ev in dsn:
             text = said.get((ev.recipient or "").lower(), {})
-            if not ev.diagnostic and (text.get("diagnostic code") or text.get("reason")):
-                richer = evidence(ev.recipient, text.get("diagnostic code") or text["reason"], status=ev.status)
+            if not ev.diagnostic and _words(text):
+                richer = evidence(ev.recipient, _words(text), status=ev.status)
                 ev = replace(ev, diagnostic=richer.diagnostic, reply_code=ev.reply_code or richer.reply_code)
             command = next((cmd for pattern, cmd in _REASON_COMMANDS if pattern.search(text.get("reason", ""))), None)
             if ev.command is None and command:
