@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bouncekit.formats._scan import scan_text
 
 
@@ -162,3 +164,21 @@ def test_flufl_fallback_keeps_its_permanent_and_temporary_failures_apart(monkeyp
                         lambda msg: (frozenset({b"later@example.net"}), frozenset({b"gone@example.net"})))
     got = {ev.recipient: ev.action for ev in flufl.Flufl().parse(mail)}
     assert got == {"gone@example.net": "failed", "later@example.net": "delayed"}
+
+
+@pytest.mark.parametrize("subject", [
+    "Automatic reply: Minutes", "Automatische Antwort: Protokoll", "Réponse automatique : Compte rendu",
+    "Respuesta automática: Acta", "Risposta automatica: Verbale", "Resposta automática: Ata",
+    "Automatisch antwoord: Notulen", "Autosvar: Protokoll", "Автоматический ответ: Протокол",
+    "自動応答: 議事録", "自动回复: 会议纪要", "Out of Office: Minutes", "Abwesenheitsnotiz: Protokoll",
+])
+def test_auto_reply_subjects_in_the_languages_clients_write_them(subject: str) -> None:
+    # no Auto-Submitted header (a relay stripped it): the subject alone tells it is an auto-reply
+    from email.header import Header
+
+    from bouncekit import parse
+
+    raw = (f"From: pat@example.com\nTo: news@example.org\nSubject: {Header(subject, 'utf-8').encode()}\n"
+           "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nBack on Monday.\n")
+    (d,) = parse(raw.encode()).deliveries
+    assert (d.recipient, d.group.value) == ("pat@example.com", "vacation")

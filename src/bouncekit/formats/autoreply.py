@@ -14,10 +14,17 @@ from ..mail import Mail, unfold
 from ..model import Evidence, Group
 from ._common import looks_like_bounce
 
+# The subjects auto-replies carry, in the languages mail clients and servers write them (Outlook's
+# "Automatic reply:" and its translations: "Automatische Antwort:", "Réponse automatique :",
+# "Respuesta automática:", "Risposta automatica:", "Resposta automática:", "Automatisch antwoord:",
+# "Autosvar:", "Автоматический ответ:", "自動応答:", "自动回复:"...), and the out-of-office words.
 _AUTO_SUBJECT = re.compile(
     r"(?i)^(?:auto(?:matic)?[ _-]?(?:reply|response|antwort|respuesta|r[ée]ponse)|out of (?:the )?office|"
+    r"automatische[ _-]antwort|r[ée]ponse automatique|respuesta autom[aá]tica|risposta automatica|"
+    r"resposta autom[aá]tica|automatisch antwoord|automatyczna odpowied|automaattinen vastaus|"
+    r"auto-?svar|automatisk svar|автоматический ответ|αυτόματη απάντηση|otomatik yan[ıi]t|"
     r"vacation|on vacation|away from|abwesen|absence|ausser haus|au[ßs]er haus|congés|fuera de la oficina|"
-    r"assente|ausente|autorisposta|自動(?:返信|応答)|不在|自动回复|автоответ|i am away|i'm away)"
+    r"afwezig|assente|ausente|autorisposta|自動(?:返信|応答)|不在|自动回复|自動回覆|автоответ|i am away|i'm away)"
 )
 
 
