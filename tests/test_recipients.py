@@ -182,3 +182,20 @@ def test_auto_reply_subjects_in_the_languages_clients_write_them(subject: str) -
            "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nBack on Monday.\n")
     (d,) = parse(raw.encode()).deliveries
     assert (d.recipient, d.group.value) == ("pat@example.com", "vacation")
+
+
+@pytest.mark.parametrize("subject", [
+    "Undeliverable: Minutes", "Unzustellbar: Protokoll", "Non remis : Compte rendu", "No se puede entregar: Acta",
+    "Non recapitabile: Verbale", "Não é possível entregar: Ata", "Onbestelbaar: Notulen", "Olevererbart: Protokoll",
+    "Kan ikke leveres: Referat", "Niedostarczone: Protokół", "Nedoručitelné: Zápis", "Не удалось доставить: Протокол",
+    "配信不能: 議事録", "无法送达: 会议纪要",
+])
+def test_non_delivery_subjects_in_the_languages_servers_write_them(subject: str) -> None:
+    # an ordinary sender (a helpdesk's own address): the subject alone tells it is a bounce
+    from email.header import Header
+
+    from bouncekit.formats._common import looks_like_bounce
+    from bouncekit.mail import Mail
+
+    raw = f"From: helpdesk@example.org\nSubject: {Header(subject, 'utf-8').encode()}\n\nNot delivered.\n"
+    assert looks_like_bounce(Mail.from_bytes(raw.encode()))

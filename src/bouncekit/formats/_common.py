@@ -392,7 +392,11 @@ _BOUNCE_SUBJECT = re.compile(
     | nondeliverable|nicht\ zustellbar|unzustellbar|non\ recapitabile|non\ remis|no\ entregado
     | échec|echec|message\ not\ delivered|rejected|bounce|error\ sending|permanent\ error|unable\ to\ deliver
     | could\ not\ send|delayed\ mail|delivery\ delayed|mail\ could\ not|problem\ delivering|被退回|退信
-    | 配信(?:エラー|不能|失敗)|送信エラー|エラー|не\ доставлено|недоставлен
+    | 配信(?:エラー|不能|失敗)|送信エラー|エラー|не\ доставлено|недоставлен|не\ удалось\ доставить
+    | no\ se\ (?:puede|pudo)\ entregar|no\ entregable|n[ãa]o\ (?:foi\ )?entregue|n[ãa]o\ (?:é\ )?poss[íi]vel\ entregar
+    | onbestelbaar|niet\ bezorgd|olevererbar|kunde\ inte\ levereras|ikke\ leveret|kan\ ikke\ leveres|ikke\ levert
+    | niedostarczon|nie\ mo[żz]na\ dostarczy|toimittamaton|nedoru[čc]iteln|non\ consegnat|impossibile\ recapitare
+    | non\ distribu|impossible\ de\ remettre|无法送达|未送达|無法傳遞|배달되지|전달되지\ 않
     """
 )
 _DAEMON_SENDER = re.compile(r"(?i)mailer-daemon|postmaster|mail delivery|mail-daemon|mailerdaemon|"
