@@ -199,3 +199,15 @@ def test_non_delivery_subjects_in_the_languages_servers_write_them(subject: str)
 
     raw = f"From: helpdesk@example.org\nSubject: {Header(subject, 'utf-8').encode()}\n\nNot delivered.\n"
     assert looks_like_bounce(Mail.from_bytes(raw.encode()))
+
+
+def test_microsoft_complaint_report_names_the_recipient_in_its_own_header() -> None:
+    from bouncekit import parse
+
+    raw = (b"From: staff@hotmail.com\nTo: fbl@example.com\nSubject: complaint about message from 192.0.2.7\n"
+           b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n"
+           b"This is an email abuse report for an email message received from IP 192.0.2.7.\n\n"
+           b"--b\nContent-Type: message/rfc822\n\nX-HmXmrOriginalRecipient: <pat@example.net>\n"
+           b"From: news@example.com\nTo: undisclosed-recipients:;\nSubject: News\n\nHello\n--b--\n")
+    (d,) = parse(raw).deliveries
+    assert (d.recipient, d.group.value) == ("pat@example.net", "feedback")

@@ -1,7 +1,8 @@
 """RFC 5965 Abuse Reporting Format: a complaint ("this is spam") about a message we sent.
 
 The complained-about recipients are the report's ``Original-Rcpt-To`` fields (there may be
-several) when present, else the ``To`` of the quoted original message. Its group is ``feedback``
+several) when present, else the ``X-HmXmrOriginalRecipient`` header Microsoft adds to the quoted
+original message, else that message's ``To``. Its group is ``feedback``
 by definition. Microsoft's older junk-mail reports (``Subject: complaint about message from IP``,
 the original attached as message/rfc822, no feedback-report part) are read the same way.
 """
@@ -35,6 +36,10 @@ class ARF:
             if part.get_content_type() == "message/feedback-report":
                 for m in _RECIPIENT_FIELD.finditer(part_text(part)):
                     found += addresses.find_addresses(m.group(1))
+        if not found:
+            # Microsoft's JMRP/SNDS reports name the complaining recipient in a header they add to
+            # the returned message (its To is often redacted or lists others)
+            found = addresses.find_addresses(mail.original_header("X-HmXmrOriginalRecipient") or "")
         if not found:
             found = addresses.find_addresses(mail.original_header("To") or "")
         if not found:
