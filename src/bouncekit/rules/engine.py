@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import operator
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -1015,7 +1016,9 @@ class RuleSet:
         folded: str | None = None
         # the pieces are lower-case ASCII: they prove a pattern absent only from an ASCII text
         lower = diagnostic.lower() if diagnostic.isascii() else None
-        holds = lower.__contains__ if lower is not None else None
+        # (about 190 pieces are tested per recipient: map() calls a partial of operator.contains
+        # without the argument tuple that the slot wrapper lower.__contains__ needs; 5 % of match())
+        holds = functools.partial(operator.contains, lower) if lower is not None else None
         for rule, literal, fold, patterns, pieces, branches in plan:
             if not patterns:
                 return rule  # its other conditions hold: nothing left to test
