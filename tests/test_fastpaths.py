@@ -303,6 +303,16 @@ def test_unfolded_field_blocks_read_as_part_text() -> None:
             for _ in range(rng.randint(0, 40)):
                 value += rng.choice(folds) + rng.choice(words)
             parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
+    # one word too long to follow the name (written on a line of its own), around the line limit
+    long_words = 0
+    for name in ("X-Original-Message-ID", "Final-Recipient", "X", "X-" + "n" * 76, "X-" + "n" * 80):
+        for size in (1, 40, 55, 56, 57, 58, 60, 75, 76, 77, 90, 200):
+            word = "".join(rng.choice("ab<>@.;,:=+/-_") for _ in range(size))
+            lines = mail_module._long_word_lines(name, word)
+            assert lines is None or lines.encode() == email.policy.compat32.fold_binary(name, word)
+            long_words += lines is not None
+            parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), (name, word), ("Status", "5.1.1")]))
+            parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), (name, word), (name, word)]))
     direct = folded = 0
     for part in parts:
         text = mail_module._unfolded_field_blocks(part.get_payload())
@@ -310,7 +320,7 @@ def test_unfolded_field_blocks_read_as_part_text() -> None:
             direct += 1
             folded += any("\n" in value for sub in part.get_payload() for _, value in sub.items())
             assert mail_module.parse_field_blocks(text) == mail_module.parse_field_blocks(mail_module.part_text(part))
-    assert direct > 3000 and folded > 500
+    assert direct > 3000 and folded > 500 and long_words > 20
 
 
 def _bound_inputs() -> list[bytes]:
