@@ -349,6 +349,26 @@ def test_container_search_is_finditer() -> None:
     assert found > 2000
 
 
+def test_mime_limits_count_is_sound() -> None:
+    """When the counts say the containers and parts are within the limits, the search cuts nothing."""
+    import sys
+
+    from bouncekit.limits import DEFAULT_LIMITS, Limits
+
+    parse_module = sys.modules["bouncekit.parse"]
+    texts = _bound_inputs()
+    limits = [DEFAULT_LIMITS] + [Limits(max_depth=depth, max_parts=parts)
+                                 for depth in (None, 1, 2, 3, 8) for parts in (None, 1, 2, 3, 5)]
+    counted = 0
+    for text in texts:
+        for limit in limits:
+            if parse_module._within_mime_limits(text, limit):
+                counted += 1
+                assert parse_module._cut_mime(text, limit, []) == (text, []), (limit, text[:200])
+    default = sum(parse_module._within_mime_limits(text, DEFAULT_LIMITS) for text in texts[:len(MESSAGES)])
+    assert counted > 20000 and default > len(MESSAGES) * 0.9
+
+
 def test_delimiter_search_is_the_line_start_pattern() -> None:
     import re
     import sys
