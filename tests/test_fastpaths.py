@@ -130,6 +130,15 @@ def test_fast_mime_parser_builds_the_stdlib_tree() -> None:
     "Content-Type: message/delivery-status\n\n",
     "Content-Type: message/delivery-status\n\nA: 1\n\n\n\nB: 2\n",
     "Content-Type: message/delivery-status\n\nA: 1\n B\n\nB: 2",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\nmore\n\nB: 2\nx\n",
+    "Content-Type: message/delivery-status\n\njunk\n\n\nB: 2\nx",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\n",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\n\n",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\n \n\t\nB: 2\n\n\n",
+    "Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
+    "A: 1\n\nB: 2\njunk\n--b\nContent-Type: text/plain\n\nx\n--b--\n",
+    "Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
+    "A: 1\n\nB: 2\njunk\n\n--b--\n",
     "Content-Type: message/rfc822\n\n",
     "Content-Type: message/rfc822\n\n\nbody only\n",
     "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: base64\n\n--b\n\nx\n--b--\n",

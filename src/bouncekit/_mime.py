@@ -8,7 +8,8 @@ the ``email.message.Message`` objects (policy ``compat32``) that the stdlib pars
 it: the same headers, payloads, preambles, epilogues and default types.
 
 It takes the well-formed case, and the three defects common in bounces, which it records as the
-stdlib parser does: a header block ended by a line that is no header (no blank line), a
+stdlib parser does: a header block ended by a line that is no header (no blank line; in a
+delivery-status part, a block of fields followed by other lines), a
 multipart cut short before its closing boundary (a truncated returned message) and a multipart
 without its opening boundary (cut before its first part). Wherever the
 stdlib parser would take one of its rarer recovery paths (a doubled opening boundary, an envelope
@@ -105,13 +106,20 @@ def _entity(text: str, start: int, end: int) -> tuple[Message, Message]:
         pos = body
         while True:
             block_fields, pos, missing = _headers(text, pos, end)
-            if missing:
-                raise _GiveUp  # a block with a body
             for name, _ in block_fields:
                 if name.lower() == "content-type":
                     raise _GiveUp
             block = _new(block_fields)
-            block._payload = ""  # type: ignore[attr-defined]
+            if missing:
+                # a line that is no field ends the fields: the lines up to the next blank line are
+                # the block's body, and the blank line after it is eaten
+                blank = text.find("\n\n", pos, end)
+                stop = end if blank < 0 else blank + 1
+                block.defects.append(errors.MissingHeaderBodySeparatorDefect())
+                block._payload = text[pos:stop]  # type: ignore[attr-defined]
+                pos = stop + 1
+            else:
+                block._payload = ""  # type: ignore[attr-defined]
             blocks.append(block)
             if pos >= end:
                 break
