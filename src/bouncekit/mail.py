@@ -525,11 +525,17 @@ class Mail:
         return plain
 
     @_view
+    def _marker(self) -> re.Match[str] | None:
+        """The first "original message" marker in the first text part (searched once for
+        :attr:`body` and :attr:`original`), or None."""
+        return _ORIGINAL_MARKERS.search(self.text_parts[0] if self.text_parts else "")
+
+    @_view
     def body(self) -> str:
         """The human-readable explanation: the first text part, cut before a quoted original message."""
         text = self.text_parts[0] if self.text_parts else ""
         if not self.msg.is_multipart():
-            m = _ORIGINAL_MARKERS.search(text)
+            m = self._marker
             if m:
                 text = text[: m.start()]
         return text
@@ -603,7 +609,7 @@ class Mail:
                 return _message_from_string(part_text(part).lstrip())
         # Non-MIME bounces: the headers that follow the "original message" marker.
         text = self.text_parts[0] if self.text_parts else ""
-        m = _ORIGINAL_MARKERS.search(text)
+        m = self._marker
         if m:
             rest = text[m.end():].split("\n", 1)[-1].lstrip("\n")
             lines = rest.splitlines()
