@@ -30,6 +30,7 @@ import operator
 import os
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -271,17 +272,22 @@ def required_pieces(compiled: Any) -> tuple[str, ...] | None:
             return None
         at = pattern.find("{", at + 1)
     try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = _sre_parse.parse(pattern, regex.VERBOSE if compiled.flags & regex.VERBOSE else 0)
+        tree = _syntax_tree(pattern, regex.VERBOSE if compiled.flags & regex.VERBOSE else 0)
     except Exception:  # regex-only syntax: no shortcut
         return None
     pieces = _needed(list(tree))
     if pieces is None:
         return None
     return tuple(sorted(pieces, key=lambda p: (-len(p), p)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _syntax_tree(pattern: str, flags: int) -> tuple[Any, ...]:
+    """The top-level items of the stdlib parser's tree of ``pattern`` (what it raises, if it cannot
+    parse it), once per pattern: :func:`required_pieces` and :func:`split_branches` both read it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(_sre_parse.parse(pattern, flags))
 
 
 _BACKREFERENCE = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(")
@@ -305,15 +311,12 @@ def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], .
         return None
     flags = regex.VERBOSE if verbose else 0
     try:
-        import warnings
-
+        items = _syntax_tree(pattern, flags)  # parsed already for required_pieces
+        if len(items) != 1 or items[0][0] is not _sre_parse.BRANCH or len(items[0][1][1]) != len(texts):
+            return None
+        out = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = _sre_parse.parse(pattern, flags)
-            items = list(tree)
-            if len(items) != 1 or items[0][0] is not _sre_parse.BRANCH or len(items[0][1][1]) != len(texts):
-                return None
-            out = []
             for text, branch in zip(texts, items[0][1][1]):
                 if repr(list(_sre_parse.parse(text, flags))) != repr(list(branch)):
                     return None
