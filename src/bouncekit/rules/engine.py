@@ -354,11 +354,19 @@ class _PieceScanner:
         """The pieces that ``text`` (lower-case ASCII) holds."""
         out: set[str] = set()
         for found in set(self._pattern.findall(text)):
-            inside = self._inside.get(found)
-            if inside is None:
-                inside = self._inside[found] = frozenset(p for p in self.pieces if p in found)
-            out |= inside
+            out |= self._pieces_inside(found)
         return out
+
+    def _pieces_inside(self, piece: str) -> frozenset[str]:
+        """The pieces that ``piece`` holds: those it begins with, and those the rest of it holds
+        (found as in a text: the rest is shorter)."""
+        inside = self._inside.get(piece)
+        if inside is None:
+            held = self.pieces.intersection([piece[:end] for end in range(1, len(piece) + 1)])
+            for found in set(self._pattern.findall(piece, 1)):
+                held |= self._pieces_inside(found)
+            inside = self._inside[piece] = frozenset(held)
+        return inside
 
 
 def _trie_pattern(words: Sequence[str]) -> str:
