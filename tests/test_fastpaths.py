@@ -112,6 +112,14 @@ def test_fast_mime_parser_builds_the_stdlib_tree() -> None:
     "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b--\n",
     "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b\n--b--\n",
     "Content-Type: multipart/mixed; boundary=b\n\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n",
+    "Content-Type: multipart/mixed; boundary=b\n\npre\namble",
+    "Content-Type: multipart/mixed; boundary=b\n\npre\n--b--\nafter\n--b\n\nx\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\nno parts\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\nx\n--c--\ny\n--b--\n",
+    "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\n"
+    "Content-Type: multipart/alternative; boundary=c\n\n--b--\n",
+    "Content-Type: message/rfc822\n\nContent-Type: multipart/alternative; boundary=c\n\nbody\n",
     "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n",
     "Content-Type: multipart/mixed; boundary=b\n\n--b \t\n\none\n--bx\n--b-- \nepi",
     "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\n\nx\n--c--\n\n--b--\n",
@@ -122,6 +130,15 @@ def test_fast_mime_parser_builds_the_stdlib_tree() -> None:
     "Content-Type: message/delivery-status\n\n",
     "Content-Type: message/delivery-status\n\nA: 1\n\n\n\nB: 2\n",
     "Content-Type: message/delivery-status\n\nA: 1\n B\n\nB: 2",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\nmore\n\nB: 2\nx\n",
+    "Content-Type: message/delivery-status\n\njunk\n\n\nB: 2\nx",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\n",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\n\n",
+    "Content-Type: message/delivery-status\n\nA: 1\njunk\n \n\t\nB: 2\n\n\n",
+    "Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
+    "A: 1\n\nB: 2\njunk\n--b\nContent-Type: text/plain\n\nx\n--b--\n",
+    "Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n"
+    "A: 1\n\nB: 2\njunk\n\n--b--\n",
     "Content-Type: message/rfc822\n\n",
     "Content-Type: message/rfc822\n\n\nbody only\n",
     "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: base64\n\n--b\n\nx\n--b--\n",
@@ -303,6 +320,16 @@ def test_unfolded_field_blocks_read_as_part_text() -> None:
             for _ in range(rng.randint(0, 40)):
                 value += rng.choice(folds) + rng.choice(words)
             parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), ("Diagnostic-Code", value), ("Status", "5.1.1")]))
+    # one word too long to follow the name (written on a line of its own), around the line limit
+    long_words = 0
+    for name in ("X-Original-Message-ID", "Final-Recipient", "X", "X-" + "n" * 76, "X-" + "n" * 80):
+        for size in (1, 40, 55, 56, 57, 58, 60, 75, 76, 77, 90, 200):
+            word = "".join(rng.choice("ab<>@.;,:=+/-_") for _ in range(size))
+            lines = mail_module._long_word_lines(name, word)
+            assert lines is None or lines.encode() == email.policy.compat32.fold_binary(name, word)
+            long_words += lines is not None
+            parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), (name, word), ("Status", "5.1.1")]))
+            parts.append(_ds_part([("Final-Recipient", "rfc822; a@b"), (name, word), (name, word)]))
     direct = folded = 0
     for part in parts:
         text = mail_module._unfolded_field_blocks(part.get_payload())
@@ -310,7 +337,7 @@ def test_unfolded_field_blocks_read_as_part_text() -> None:
             direct += 1
             folded += any("\n" in value for sub in part.get_payload() for _, value in sub.items())
             assert mail_module.parse_field_blocks(text) == mail_module.parse_field_blocks(mail_module.part_text(part))
-    assert direct > 3000 and folded > 500
+    assert direct > 3000 and folded > 500 and long_words > 20
 
 
 def _bound_inputs() -> list[bytes]:
@@ -337,6 +364,26 @@ def test_container_search_is_finditer() -> None:
         assert [(m.span(), m.groups()) for m in parse_module._containers(text)] == slow, text[:200]
         found += len(slow)
     assert found > 2000
+
+
+def test_mime_limits_count_is_sound() -> None:
+    """When the counts say the containers and parts are within the limits, the search cuts nothing."""
+    import sys
+
+    from bouncekit.limits import DEFAULT_LIMITS, Limits
+
+    parse_module = sys.modules["bouncekit.parse"]
+    texts = _bound_inputs()
+    limits = [DEFAULT_LIMITS] + [Limits(max_depth=depth, max_parts=parts)
+                                 for depth in (None, 1, 2, 3, 8) for parts in (None, 1, 2, 3, 5)]
+    counted = 0
+    for text in texts:
+        for limit in limits:
+            if parse_module._within_mime_limits(text, limit):
+                counted += 1
+                assert parse_module._cut_mime(text, limit, []) == (text, []), (limit, text[:200])
+    default = sum(parse_module._within_mime_limits(text, DEFAULT_LIMITS) for text in texts[:len(MESSAGES)])
+    assert counted > 20000 and default > len(MESSAGES) * 0.9
 
 
 def test_delimiter_search_is_the_line_start_pattern() -> None:

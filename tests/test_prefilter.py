@@ -135,3 +135,66 @@ def test_match_is_the_first_rule_that_matches_on_non_ascii_texts() -> None:
         assert rules.match(ev) is slow, text
         checked += slow is not None
     assert checked > 300
+
+
+def _pieces_of_table(rules: RuleSet) -> frozenset[str]:
+    from bouncekit.rules.engine import _pieces_of
+
+    return frozenset(piece for rule in rules if rule._diagnostic_re is not None
+                     for piece in _pieces_of(rule._diagnostic_re) or ())
+
+
+@pytest.mark.parametrize("pieces", [
+    {"a"}, {"a", "ab", "abc"}, {"ab", "b", "bc", "abcd"}, {"user", "user unknown", "unknown", "known", "n"},
+    {"x.y", "(", "*", "a|b", "\\d"}, {"550", "5.5.0", "55", "0"},
+])
+def test_piece_scanner_on_overlapping_pieces(pieces: set[str]) -> None:
+    from bouncekit.rules.engine import _PieceScanner
+
+    scanner = _PieceScanner(pieces)
+    rng = random.Random(len(pieces))
+    alphabet = "".join(sorted(set("".join(pieces)))) + " z"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert scanner.present(text) == {p for p in pieces if p in text}, text
+
+
+def test_piece_scanner_on_the_builtin_table() -> None:
+    """The pieces found in one pass are those a substring search finds, one by one."""
+    from bouncekit.rules.engine import _PieceScanner
+
+    pieces = _pieces_of_table(RuleSet.builtin())
+    scanner = _PieceScanner(pieces)
+    rng = random.Random(10)
+    fragments = sorted(pieces)
+    texts = [text.lower() for text in _texts()]
+    for _ in range(3000):  # pieces glued to each other and cut
+        text = "".join(rng.choice(fragments) for _ in range(rng.randint(1, 8)))
+        start = rng.randrange(len(text))
+        texts.append(text[start:start + rng.randint(0, 120)])
+    found = 0
+    for text in texts:
+        got = scanner.present(text)
+        assert got == {p for p in pieces if p in text}, text
+        found += len(got)
+    assert len(pieces) > 300 and found > 10000
+
+
+def test_match_is_the_first_rule_that_matches_on_ascii_texts() -> None:
+    """match()'s shortcuts (the facts' plan, the pieces found in one pass, runs of rules passed at
+    once, the split alternations) give the first rule of the table whose conditions hold."""
+    from bouncekit.model import Evidence
+
+    rules = RuleSet.builtin()
+    rng = random.Random(11)
+    checked = 0
+    for text in _texts()[:2000]:
+        ev = Evidence(recipient="a@example.com", action=rng.choice(["failed", "delayed"]),
+                      status=rng.choice([None, "5.1.1", "5.7.1", "4.2.2", "5.0.0"]),
+                      reply_code=rng.choice([None, "550", "452", "554"]), diagnostic=text,
+                      remote_mta=rng.choice([None, "mx.example.com", "mail.protection.outlook.com"]))
+        fmt = rng.choice([None, "postfix", "gmail", "exim"])
+        slow = next((rule for rule in rules if rule.matches(ev, fmt)), None)
+        assert rules.match(ev, fmt) is slow, text
+        checked += slow is not None
+    assert checked > 1000

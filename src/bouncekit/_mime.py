@@ -7,11 +7,13 @@ multipart's body at its boundary lines, a delivery-status part at its blank line
 the ``email.message.Message`` objects (policy ``compat32``) that the stdlib parser builds for
 it: the same headers, payloads, preambles, epilogues and default types.
 
-It takes the well-formed case, and the two defects common in bounces, which it records as the
-stdlib parser does: a header block ended by a line that is no header (no blank line) and a
-multipart cut short before its closing boundary (a truncated returned message). Wherever the
-stdlib parser would take one of its rarer recovery paths (a missing or doubled opening boundary,
-an envelope line among the headers, a multipart with an encoding, a digest, line breaks other
+It takes the well-formed case, and the three defects common in bounces, which it records as the
+stdlib parser does: a header block ended by a line that is no header (no blank line; in a
+delivery-status part, a block of fields followed by other lines), a
+multipart cut short before its closing boundary (a truncated returned message) and a multipart
+without its opening boundary (cut before its first part). Wherever the
+stdlib parser would take one of its rarer recovery paths (a doubled opening boundary, an envelope
+line among the headers, a multipart with an encoding, a digest, line breaks other
 than LF), it gives up and returns None, and the caller uses the stdlib parser.
 ``tests/test_fastpaths.py`` checks that the two trees are identical on every message of the
 corpora and on mangled copies of them.
@@ -50,9 +52,12 @@ def parse_fast(text: str) -> Message | None:
         if ch in text:
             return None
     try:
-        return _entity(text, 0, len(text))[0]
+        msg = _entity(text, 0, len(text))[0]
     except _GiveUp:
         return None
+    if isinstance(msg._payload, str) and content_type_of(msg).split("/")[0] == "multipart":  # type: ignore[attr-defined]
+        msg.defects.append(errors.MultipartInvariantViolationDefect())  # as FeedParser.close() notes
+    return msg
 
 
 def _headers(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int, bool]:
@@ -101,13 +106,20 @@ def _entity(text: str, start: int, end: int) -> tuple[Message, Message]:
         pos = body
         while True:
             block_fields, pos, missing = _headers(text, pos, end)
-            if missing:
-                raise _GiveUp  # a block with a body
             for name, _ in block_fields:
                 if name.lower() == "content-type":
                     raise _GiveUp
             block = _new(block_fields)
-            block._payload = ""  # type: ignore[attr-defined]
+            if missing:
+                # a line that is no field ends the fields: the lines up to the next blank line are
+                # the block's body, and the blank line after it is eaten
+                blank = text.find("\n\n", pos, end)
+                stop = end if blank < 0 else blank + 1
+                block.defects.append(errors.MissingHeaderBodySeparatorDefect())
+                block._payload = text[pos:stop]  # type: ignore[attr-defined]
+                pos = stop + 1
+            else:
+                block._payload = ""  # type: ignore[attr-defined]
             blocks.append(block)
             if pos >= end:
                 break
@@ -259,7 +271,13 @@ def _multipart(msg: Message, ctype: str, text: str, start: int, end: int) -> Non
         raise _GiveUp
     lines = _boundary_lines(text, "--" + boundary, start, end)
     if not lines or lines[0][2]:
-        raise _GiveUp  # no opening boundary
+        # No opening boundary (a returned message cut before its first part, quoted headers
+        # without their body): the stdlib keeps the text up to a closing boundary line (all of it
+        # when there is none) as the payload, skips the rest and notes the defect.
+        msg._payload = text[start:lines[0][0] if lines else end]  # type: ignore[attr-defined]
+        msg.epilogue = ""
+        msg.defects.append(errors.StartBoundaryNotFoundDefect())
+        return
     closed = lines[-1][2]
     if not closed:
         # no closing boundary (a truncated message): the last part runs to the end

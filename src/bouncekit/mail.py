@@ -217,8 +217,20 @@ def _unfolded_field_line(name: Any, value: Any, seen: set[str]) -> str | None:
     if key == "content-type" or (key in seen and key not in _RECIPIENT_FIELDS):
         return None
     seen.add(key)
-    value = _unfolded_value(name, value)
-    return None if value is None else f"{name}: {value}\n"
+    unfolded = _unfolded_value(name, value)
+    if unfolded is not None:
+        return f"{name}: {unfolded}\n"
+    return _long_word_lines(name, value)
+
+
+def _long_word_lines(name: str, value: str) -> str | None:
+    """The generator's lines for a field whose value is one word (printable ASCII, no blank) too long
+    to follow the name on the line (a long message id or path, a third of the delivery-status parts
+    that :func:`_unfolded_field_blocks` could not take): the folder, with no blank to break at, puts
+    the word on a line of its own, ``Name: `` then `` word``. None for any other value."""
+    if value and " " not in value and value.isascii() and value.isprintable() and len(name) + 2 + len(value) > 78:
+        return f"{name}: \n {value}\n"
+    return None
 
 
 def _unfolded_field_blocks(blocks: list) -> str | None:
@@ -513,11 +525,17 @@ class Mail:
         return plain
 
     @_view
+    def _marker(self) -> re.Match[str] | None:
+        """The first "original message" marker in the first text part (searched once for
+        :attr:`body` and :attr:`original`), or None."""
+        return _ORIGINAL_MARKERS.search(self.text_parts[0] if self.text_parts else "")
+
+    @_view
     def body(self) -> str:
         """The human-readable explanation: the first text part, cut before a quoted original message."""
         text = self.text_parts[0] if self.text_parts else ""
         if not self.msg.is_multipart():
-            m = _ORIGINAL_MARKERS.search(text)
+            m = self._marker
             if m:
                 text = text[: m.start()]
         return text
@@ -591,7 +609,7 @@ class Mail:
                 return _message_from_string(part_text(part).lstrip())
         # Non-MIME bounces: the headers that follow the "original message" marker.
         text = self.text_parts[0] if self.text_parts else ""
-        m = _ORIGINAL_MARKERS.search(text)
+        m = self._marker
         if m:
             rest = text[m.end():].split("\n", 1)[-1].lstrip("\n")
             lines = rest.splitlines()

@@ -26,8 +26,11 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import operator
 import os
+import re
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -269,17 +272,22 @@ def required_pieces(compiled: Any) -> tuple[str, ...] | None:
             return None
         at = pattern.find("{", at + 1)
     try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = _sre_parse.parse(pattern, regex.VERBOSE if compiled.flags & regex.VERBOSE else 0)
+        tree = _syntax_tree(pattern, regex.VERBOSE if compiled.flags & regex.VERBOSE else 0)
     except Exception:  # regex-only syntax: no shortcut
         return None
     pieces = _needed(list(tree))
     if pieces is None:
         return None
     return tuple(sorted(pieces, key=lambda p: (-len(p), p)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _syntax_tree(pattern: str, flags: int) -> tuple[Any, ...]:
+    """The top-level items of the stdlib parser's tree of ``pattern`` (what it raises, if it cannot
+    parse it), once per pattern: :func:`required_pieces` and :func:`split_branches` both read it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(_sre_parse.parse(pattern, flags))
 
 
 _BACKREFERENCE = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?\(")
@@ -303,15 +311,12 @@ def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], .
         return None
     flags = regex.VERBOSE if verbose else 0
     try:
-        import warnings
-
+        items = _syntax_tree(pattern, flags)  # parsed already for required_pieces
+        if len(items) != 1 or items[0][0] is not _sre_parse.BRANCH or len(items[0][1][1]) != len(texts):
+            return None
+        out = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = _sre_parse.parse(pattern, flags)
-            items = list(tree)
-            if len(items) != 1 or items[0][0] is not _sre_parse.BRANCH or len(items[0][1][1]) != len(texts):
-                return None
-            out = []
             for text, branch in zip(texts, items[0][1][1]):
                 if repr(list(_sre_parse.parse(text, flags))) != repr(list(branch)):
                     return None
@@ -321,6 +326,79 @@ def split_branches(compiled: Any) -> tuple[tuple[Any, tuple[str, ...] | None], .
     except Exception:
         return None
     return tuple(out)
+
+
+class _PieceScanner:
+    """Which of a set of pieces (lower-case ASCII text, as :func:`required_pieces` gives) a text
+    holds, found in one pass over the text instead of one substring search per piece.
+
+    The pieces make a trie, written as one regular expression and tried at every position of the
+    text inside a lookahead (so that the matches may overlap); at each position it gives the longest
+    piece that starts there, and every piece the text holds is a prefix of one of those: so the
+    pieces held are the pieces found and the pieces inside them (worked out once per piece found).
+    A rule table has about 530 pieces and tests about 190 of them per recipient; the pass over a
+    diagnostic takes about the time of 60 substring searches. (The stdlib ``re`` engine: ``regex``
+    takes four times as long over such an expression.)
+    """
+
+    __slots__ = ("pieces", "_pattern", "_inside")
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self.pieces: frozenset[str] = frozenset(pieces)
+        if not self.pieces or any(not p or not p.isascii() or p != p.lower() for p in self.pieces):
+            raise ValueError("a _PieceScanner takes non-empty lower-case ASCII pieces")
+        self._pattern = re.compile("(?=(" + _trie_pattern(sorted(self.pieces)) + "))")
+        self._inside: dict[str, frozenset[str]] = {}
+
+    def present(self, text: str) -> set[str]:
+        """The pieces that ``text`` (lower-case ASCII) holds."""
+        out: set[str] = set()
+        for found in set(self._pattern.findall(text)):
+            out |= self._pieces_inside(found)
+        return out
+
+    def _pieces_inside(self, piece: str) -> frozenset[str]:
+        """The pieces that ``piece`` holds: those it begins with, and those the rest of it holds
+        (found as in a text: the rest is shorter)."""
+        inside = self._inside.get(piece)
+        if inside is None:
+            held = self.pieces.intersection([piece[:end] for end in range(1, len(piece) + 1)])
+            for found in set(self._pattern.findall(piece, 1)):
+                held |= self._pieces_inside(found)
+            inside = self._inside[piece] = frozenset(held)
+        return inside
+
+
+def _trie_pattern(words: Sequence[str]) -> str:
+    """A regular expression matching, at a position, the longest of ``words`` (sorted) that starts there.
+
+    Each node of the trie tries its children before it ends (an ending node makes them optional),
+    and a node's children differ in their first character, so the first way the expression finds
+    is the longest word.
+    """
+    def node(start: int, stop: int, depth: int) -> str:
+        ends = len(words[start]) == depth  # sorted: a word that ends here comes first
+        branches = []
+        i = start + 1 if ends else start
+        while i < stop:
+            ch = words[i][depth]
+            j = i
+            while j < stop and words[j][depth] == ch:
+                j += 1
+            branches.append(re.escape(ch) + node(i, j, depth + 1))
+            i = j
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return node(0, len(words), 0)
+
+
+@functools.lru_cache(maxsize=64)
+def _scanner_for(pieces: frozenset[str]) -> _PieceScanner | None:
+    """One scanner per set of pieces (tables rebuilt by layering share the built-in rules' pieces)."""
+    return _PieceScanner(pieces) if pieces else None
 
 
 class _LazyBranches:
@@ -808,7 +886,7 @@ class RuleSet:
     layered over another. Rule sets are immutable and safe to share between threads.
     """
 
-    __slots__ = ("_rules", "_ids", "_disabled", "_plan", "_by_facts")
+    __slots__ = ("_rules", "_ids", "_disabled", "_plan", "_by_facts", "_scanner")
 
     def __init__(self, rules: Iterable[Rule] = (), *, disable: Iterable[str] | dict[str, str] = ()) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
@@ -844,6 +922,9 @@ class RuleSet:
         # the rules whose other conditions hold for them, up to the first rule without patterns
         # (which then decides). Filled as evidences come; see match().
         self._by_facts: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # Finds which of the plan's pieces a diagnostic holds; False until the first match() makes
+        # it (its regular expression takes some milliseconds), None when the plan has no pieces.
+        self._scanner: _PieceScanner | None | bool = False
         if isinstance(disable, dict):
             self._disabled: dict[str, str] = dict(disable)
         else:
@@ -1015,40 +1096,57 @@ class RuleSet:
         folded: str | None = None
         # the pieces are lower-case ASCII: they prove a pattern absent only from an ASCII text
         lower = diagnostic.lower() if diagnostic.isascii() else None
-        holds = lower.__contains__ if lower is not None else None
-        for rule, literal, fold, patterns, pieces, branches in plan:
-            if not patterns:
-                return rule  # its other conditions hold: nothing left to test
-            if literal is not None:
-                if fold:
-                    if folded is None:
-                        folded = diagnostic.casefold()
-                    if literal not in folded:
-                        continue
-                elif literal not in diagnostic:
-                    continue
-            if pieces is not None and lower is not None:
-                if not any(map(holds, pieces)):
-                    continue
-                alternatives = branches.get() if branches is not None else None
-                if alternatives is not None:
-                    # yes or no is all that counts: try only the alternatives the text may hold
-                    if rule._remote_re is not None and (
-                            not evidence.remote_mta
-                            or rule._search(rule._remote_re, evidence.remote_mta, "remote_mta") is None):
-                        continue
-                    for alone, alone_pieces in alternatives:
-                        if alone_pieces is not None and not any(map(holds, alone_pieces)):
+        present = holds = None
+        if lower is not None:
+            present = self._pieces_present(lower)
+            # (map() calls a partial of operator.contains without the argument tuple that the slot
+            # wrapper lower.__contains__ needs)
+            holds = functools.partial(operator.contains, lower)
+        for run_pieces, rows in plan:
+            if run_pieces is not None and present is not None and present.isdisjoint(run_pieces):
+                continue  # no rule of the run can match: its rules are not looked at one by one
+            for rule, literal, fold, patterns, pieces, branches in rows:
+                if not patterns:
+                    return rule  # its other conditions hold: nothing left to test
+                if literal is not None:
+                    if fold:
+                        if folded is None:
+                            folded = diagnostic.casefold()
+                        if literal not in folded:
                             continue
-                        if alone.search(diagnostic) is not None:
-                            return rule
-                    continue
-            if rule._text_holds(evidence, diagnostic, folded):
-                return rule
+                    elif literal not in diagnostic:
+                        continue
+                if pieces is not None and present is not None:
+                    if present.isdisjoint(pieces):
+                        continue
+                    alternatives = branches.get() if branches is not None else None
+                    if alternatives is not None:
+                        # yes or no is all that counts: try only the alternatives the text may hold
+                        if rule._remote_re is not None and (
+                                not evidence.remote_mta
+                                or rule._search(rule._remote_re, evidence.remote_mta, "remote_mta") is None):
+                            continue
+                        for alone, alone_pieces in alternatives:
+                            if alone_pieces is not None and not any(map(holds, alone_pieces)):
+                                continue
+                            if alone.search(diagnostic) is not None:
+                                return rule
+                        continue
+                if rule._text_holds(evidence, diagnostic, folded):
+                    return rule
         return None
 
+    def _pieces_present(self, lower: str) -> set[str]:
+        """The prefilter pieces of the plan that ``lower`` (a lower-cased ASCII text) holds."""
+        scanner = self._scanner
+        if scanner is False:  # the first call: make it
+            scanner = self._scanner = _scanner_for(frozenset(
+                piece for row in self._plan if row[4] is not None for piece in row[4]))
+        return scanner.present(lower) if scanner is not None else set()
+
     def _plan_for(self, evidence: Evidence, format: str | None) -> tuple[Any, ...]:
-        """The rules (with their shortcuts) whose conditions other than patterns hold for ``evidence``."""
+        """The rules (with their shortcuts) whose conditions other than patterns hold for ``evidence``,
+        in runs (see :func:`_runs`)."""
         out = []
         for rule, literal, fold, _classes, pieces, branches in self._plan:
             if not rule._holds_but_text(evidence, format):
@@ -1057,7 +1155,7 @@ class RuleSet:
             out.append((rule, literal, fold, patterns, pieces, branches))
             if not patterns:
                 break
-        return tuple(out)
+        return _runs(out)
 
     def decide(self, evidence: Evidence, format: str | None = None) -> Decision:
         """Group, hard/soft flag and deciding rule id for one recipient's evidence.
@@ -1085,6 +1183,38 @@ class RuleSet:
                 matched = rule
                 break
         return Trace(tuple(tried), matched, self._decision(matched, evidence))
+
+
+#: The most rules of a plan whose pieces match() tests at once (see _runs).
+RUN_RULES = 8
+
+
+def _runs(rows: list[tuple[Any, ...]]) -> tuple[tuple[frozenset[str] | None, tuple[tuple[Any, ...], ...]], ...]:
+    """The rows of a plan, in order, cut into runs of at most :data:`RUN_RULES` rules whose patterns
+    all have prefilter pieces, each with all its rules' pieces: a text that holds none of them can
+    match no rule of the run, which match() then passes with one set test instead of one per rule
+    (a recipient passes about 67 rules so). A rule without pieces, and the last row when its rule
+    has no pattern, make a run of their own, without pieces (always looked at).
+    """
+    out: list[tuple[frozenset[str] | None, tuple[tuple[Any, ...], ...]]] = []
+    run: list[tuple[Any, ...]] = []
+
+    def close() -> None:
+        if run:
+            out.append((frozenset().union(*(row[4] for row in run)), tuple(run)))
+            run.clear()
+
+    for row in rows:
+        patterns, pieces = row[3], row[4]
+        if patterns and pieces is not None:
+            run.append(row)
+            if len(run) == RUN_RULES:
+                close()
+        else:
+            close()
+            out.append((None, (row,)))
+    close()
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=4096)
