@@ -73,7 +73,10 @@ def _fast(text: str) -> str | None:
     return f"{local}@{domain}"
 
 
-@lru_cache(maxsize=65536)
+# A bounce names each recipient several times (DSN fields, the explanation, the returned
+# message's headers), each read by more than one decoder step: the cache serves those repeats.
+# It is kept small so that memory stays flat over a batch of millions of distinct addresses.
+@lru_cache(maxsize=1024)
 def _normalize(raw: str) -> str | None:
     text = raw.strip()
     if ";" in text and text.split(";", 1)[0].strip().lower() in ("rfc822", "utf-8", "x400", "unknown"):
