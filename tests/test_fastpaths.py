@@ -527,3 +527,67 @@ def test_plain_payload_bytes_are_get_payload_decoded() -> None:
             fast += 1
             assert got == part.get_payload(decode=True)
     assert fast > 1000
+
+
+def _decoder_texts() -> list[str]:
+    """The corpora's body lines and text parts, for the decoders' shortcuts to be compared on."""
+    texts = []
+    for _, data in MESSAGES:
+        mail = Mail.from_bytes(data)
+        texts += mail.body.splitlines() + mail.text_parts
+    return texts
+
+
+def test_noise_lookahead_changes_no_match() -> None:
+    """codes._NOISE's lookahead names how each of its kinds starts; the first-character class it
+    replaces gives the same masking."""
+    import random
+    import re
+
+    from bouncekit import codes
+
+    fast = codes._NOISE
+    lookahead = "(?=[0-9]|v\\d|[0-9a-fA-F]{1,4}:)"
+    assert lookahead in fast.pattern
+    slow = re.compile(fast.pattern.replace(lookahead, "(?=[0-9a-fA-Fv])", 1), fast.flags)
+    rng = random.Random(31)
+    pieces = ["192.0.2.1", "fe80::1", "a:b:c", "dead:beef:", "v2.0.3", "v", "vv1", "Sendmail/8.14.4", "Exim 4.92.1",
+              "said 5.1.1", "10:30:00", "2014-06-21", "21.06.14", "06/21/14", "\u0663.\u0661.\u0662", "v\u0663.1",
+              "\u0663:\u0661\u0662", "550", "x", " ", ":", ".", "-", "/", "\n", "ab", "F", "7"]
+    texts = _decoder_texts()
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    masked = 0
+    for text in texts:
+        a = fast.sub(codes._blank, text)
+        assert a == slow.sub(codes._blank, text), text[:300]
+        masked += a != text
+    assert masked > 1000
+
+
+def test_in_reply_to_search_from_its_first_piece_is_the_whole_search() -> None:
+    """_common._in_reply_to (the search started near the first "in reply to") finds what a search of
+    the whole text finds, and cutting its match is the pattern's substitution."""
+    import random
+
+    from bouncekit.formats import _common
+
+    rng = random.Random(41)
+    pieces = ["in reply to", "IN REPLY TO", "In Reply To", "(", ")", " ", "\t", "\n", "\x1c", "x", "RCPT TO", "DATA",
+              "end of", "command", ".", "\u0131n reply to", "\u00e9", "550 5.1.1 no", "<a@b>:"]
+    texts = [t for t in _decoder_texts() if "reply" in t.lower()]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    found = 0
+    for text in texts:
+        a, b = _common._in_reply_to(text), _common._IN_REPLY_TO.search(text)
+        assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), text[:300]
+        if a:
+            found += 1
+            assert text[:a.start()] + text[a.end():] == _common._IN_REPLY_TO.sub("", text)
+    assert found > 300
+
+
+def test_command_marker_pieces_are_in_every_marker() -> None:
+    from bouncekit.formats import _common
+
+    for marker in _common._COMMAND_MARKERS:
+        assert any(piece in marker for piece in _common._COMMAND_MARKER_PIECES), marker

@@ -17,7 +17,8 @@ from ._prefilter import may_hold
 # positions in the masked text still point at the same characters of the original.
 _NOISE = re.compile(
     r"""
-    (?=[0-9a-fA-Fv])  # (every kind below starts with one of these: a quick test at each position)
+    (?=[0-9]|v\d|[0-9a-fA-F]{1,4}:)  # (how a match can start: a quick test at each position; a hex
+                                  # letter only starts an IPv6 group, a 'v' only a version)
     (?:
       \d{1,3}(?:\.\d{1,3}){3}(?:[.:]\d+)?         # IPv4 address (with port or 5th part)
     | \d{4}[./-]\d{1,2}[./-]\d{1,2}               # ISO-ish date 2014.06.21 / 2014-06-21
