@@ -103,25 +103,24 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
                         help="leave out the rule plugins installed in this Python environment")
 
 
-def _jobs(text: str) -> int:
+def _non_negative(kind: type, text: str, zero_means: str) -> Any:
+    """``text`` read as a ``kind`` (int or float) of 0 or more, or an argparse error saying why."""
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (one per CPU) or more")
+        raise argparse.ArgumentTypeError(f"must be 0 ({zero_means}) or more")
     return value
+
+
+def _jobs(text: str) -> int:
+    return _non_negative(int, text, "one per CPU")
 
 
 def _limit(kind: type) -> Any:
     def convert(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
-        return value or None
+        return _non_negative(kind, text, "no limit") or None
     return convert
 
 
